@@ -1,0 +1,1 @@
+"""Hustings: close-reading quizzes for politics courses."""
