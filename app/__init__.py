@@ -1,1 +1,151 @@
 """Hustings: close-reading quizzes for politics courses."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import passwords
+from app.blueprints import BLUEPRINTS
+from app.cli import register_cli
+from app.config import INSTANCE, ROOT, Defaults, environment_overrides
+from app.database import configure_engine, declare_write_intent
+from app.extensions import csrf, db, limiter, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'; object-src 'none'"
+)
+NO_STORE_PREFIXES = ("/attempts/", "/teach/", "/account", "/login")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(environment_overrides(os.environ))
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if app.debug:
+        app.config["SESSION_COOKIE_SECURE"] = False
+
+    passwords.configure(
+        app.config["ARGON2_TIME_COST"],
+        app.config["ARGON2_MEMORY_COST"],
+        app.config["ARGON2_PARALLELISM"],
+    )
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "hustings")
+    limiter.init_app(app)
+
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_handlers(app)
+
+    register_cli(app)
+    return app
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Keep one random key per installation, so restarts don't log everyone out."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _register_blueprints(app: Flask) -> None:
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _write_intent() -> None:
+        # State-changing requests take the SQLite write lock up front (see app.database).
+        declare_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["HSTS"] and request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.path.startswith(NO_STORE_PREFIXES) or g.get("no_store"):
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.teardown_request
+    def _reset_write_intent(_exc: BaseException | None) -> None:
+        declare_write_intent(False)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def render_error(status: int, title: str, message: str) -> tuple[str, int]:
+        if request.accept_mimetypes.best == "application/json" or request.is_json:
+            return jsonify(error=title, message=message), status  # type: ignore[return-value]
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    messages = {
+        400: ("Bad request", "The request could not be understood. Go back and try again."),
+        401: ("Please log in", "You need to log in to see this page."),
+        403: ("Not allowed", "You do not have access to this page."),
+        404: ("Not found", "There is nothing here, or it is not yours to see."),
+        405: ("Not allowed", "That action is not available here."),
+        409: ("Conflict", "This changed in the meantime. Reload the page."),
+        413: ("Too large", "The file or form is too large."),
+        429: ("Too many attempts", "Too many attempts. Wait a few minutes and try again."),
+    }
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        if exc.code == 401:
+            if not request.is_json:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        title, message = messages.get(exc.code or 500, (exc.name, exc.description or ""))
+        if exc.code == 400 and exc.description and "CSRF" in exc.description:
+            message = "Your form expired or was sent from elsewhere. Reload the page and try again."
+        return render_error(exc.code or 500, title, message)
+
+    @app.errorhandler(Exception)
+    def _server_error(exc: Exception) -> Any:
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if isinstance(exc, SQLAlchemyError):
+            return render_error(
+                503, "Service unavailable", "The database is unavailable. Try again in a moment."
+            )
+        return render_error(500, "Something went wrong", "The error has been logged.")

@@ -1,0 +1,3 @@
+from app.blueprints.auth.views import bp
+
+__all__ = ["bp"]

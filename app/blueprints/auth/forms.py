@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from app.roster import canonical_email, is_valid_email
+
+
+def _email(form: FlaskForm, field: StringField) -> None:
+    if not is_valid_email(canonical_email(field.data or "")):
+        raise ValidationError("Enter an email address like name@example.ac.uk.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    next = HiddenField()
+    submit = SubmitField("Log in")
+
+
+_new_password = [
+    DataRequired(),
+    Length(
+        min=MIN_PASSWORD_LENGTH,
+        max=MAX_PASSWORD_LENGTH,
+        message=f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
+    ),
+]
+
+
+class SignupForm(FlaskForm):
+    join_code = StringField(
+        "Course join code", validators=[DataRequired(), Length(max=32)],
+        description="Your instructor gives you this code.",
+    )
+    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254), _email])
+    student_number = StringField(
+        "Student id", validators=[Optional(), Length(max=64)],
+        description="Required if your instructor put you on the course roster with one.",
+    )
+    password = PasswordField("Password", validators=_new_password)
+    confirm = PasswordField(
+        "Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
+    submit = SubmitField("Create account")
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    password = PasswordField("New password", validators=_new_password)
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
+    submit = SubmitField("Change password")
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField("Log out")

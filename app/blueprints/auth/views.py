@@ -1,0 +1,154 @@
+"""Login, logout, sign-up and password change."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app import accounts
+from app.blueprints.auth.forms import LoginForm, LogoutForm, PasswordForm, SignupForm
+from app.extensions import db, limiter, login_manager
+from app.models import User
+from app.passwords import verify_password
+from app.roster import canonical_email
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> User | None:
+    user = accounts.user_for_session_token(token)
+    if user is not None:
+        user.login_token = token
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """Accept only same-site absolute paths: no scheme, no host, no backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def home_for(user: User) -> str:
+    return url_for("courses.teach_index") if user.is_instructor else url_for("courses.student_index")
+
+
+def _account_key() -> str:
+    return "login-account:" + canonical_email(request.form.get("email", ""))[:254]
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code != 302
+
+
+def _begin_session(user: User) -> None:
+    session.clear()  # a fresh session on login: nothing planted before it survives
+    user.login_token = accounts.start_login_session(user)
+    login_user(user)
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_account_key,
+    deduct_when=_failed,
+)
+def login() -> str | Response:
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            _begin_session(user)
+            db.session.commit()
+            return redirect(safe_next(form.next.data) or home_for(user))
+        form.password.errors = ["Email or password is wrong."]
+    status = 200 if request.method == "GET" else 401 if form.errors.get("password") else 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    if current_user.is_authenticated and current_user.login_token:
+        accounts.end_login_session(current_user.login_token)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def signup() -> str | Response:
+    form = SignupForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.join_code.data = request.args["code"]
+    if form.validate_on_submit():
+        course = accounts.find_course_by_join_code(form.join_code.data or "")
+        if course is None:
+            form.join_code.errors = ["No course has this join code. Check it with your instructor."]
+        else:
+            try:
+                user = accounts.sign_up_student(
+                    course=course,
+                    email=form.email.data or "",
+                    name=form.name.data or "",
+                    password=form.password.data or "",
+                    student_number=(form.student_number.data or "").strip() or None,
+                )
+            except accounts.AccountError as exc:
+                db.session.rollback()
+                form.email.errors = [str(exc)]
+            else:
+                _begin_session(user)
+                db.session.commit()
+                flash(f"Welcome! You are enrolled in {course.title}.", "success")
+                return redirect(url_for("courses.student_course", course_id=course.id))
+    return render_template("auth/signup.html", form=form), 200 if request.method == "GET" else 400
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+        if not verify_password(user.password_hash, form.current.data or ""):
+            form.current.errors = ["That is not your current password."]
+        else:
+            accounts.change_password(user, form.password.data or "")
+            _begin_session(user)  # every other session ends; this one continues afresh
+            db.session.commit()
+            flash("Password changed. You were logged out everywhere else.", "success")
+            return redirect(home_for(user))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.app_context_processor
+def _inject_logout_form() -> dict[str, object]:
+    return {"logout_form": LogoutForm() if current_user.is_authenticated else None}

@@ -1,0 +1,3 @@
+from app.blueprints.courses.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,144 @@
+"""The ``hustings`` command: Flask's CLI over the app factory, plus Hustings' own commands.
+
+Commands are thin: they parse options, call the same services the views use, and commit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+from flask import current_app
+from flask.cli import with_appcontext
+from gunicorn.app.base import BaseApplication
+from flask_migrate import upgrade as migrate_upgrade
+
+from app import accounts
+from app.demo import load_demo, print_logins
+from app.database import declare_write_intent
+from app.extensions import db
+from app.models import Role
+from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to ``app`` so ``flask --app app X`` works as ``hustings X``."""
+    for command in (users, serve, upgrade_db, demo):
+        app.cli.add_command(command)
+
+
+@click.command("upgrade-db")
+@with_appcontext
+def upgrade_db() -> None:
+    """Bring the database schema up to date (same as ``hustings db upgrade``)."""
+    bring_schema_up_to_date()
+    click.echo("Database schema is up to date.")
+
+
+def bring_schema_up_to_date() -> None:
+    migrate_upgrade()
+
+
+@click.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.option("--instructor", is_flag=True, help="Create an instructor (default: student).")
+@click.option("--student-id", default=None)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Read from a prompt when not given; prefer the prompt over the command line.",
+)
+@with_appcontext
+def create_user_command(
+    email: str, name: str, instructor: bool, student_id: str | None, password: str
+) -> None:
+    """Create an account (instructors are only ever created this way)."""
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise click.BadParameter(
+            f"use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters", param_hint="password"
+        )
+    declare_write_intent()
+    try:
+        user = accounts.create_user(
+            email=email,
+            name=name,
+            password=password,
+            role=Role.INSTRUCTOR if instructor else Role.STUDENT,
+            student_number=student_id,
+        )
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=4, show_default=True, type=int)
+@click.option("--threads", default=1, show_default=True, type=int)
+@click.option("--demo", "with_demo", is_flag=True, help="Load the demo course first.")
+@with_appcontext
+def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> None:
+    """Run the production WSGI server (gunicorn), after bringing the schema up to date."""
+    bring_schema_up_to_date()
+    if with_demo:
+        declare_write_intent()
+        print_logins(load_demo(), base_url=f"http://{host}:{port}/")
+    run_gunicorn(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread" if threads > 1 else "sync",
+            "accesslog": "-" if current_app.debug else None,
+            "graceful_timeout": 10,
+            "timeout": 60,
+        }
+    )
+
+
+def run_gunicorn(options: dict[str, Any]) -> None:
+    """Serve the current app with gunicorn; each worker gets its own database connections."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with app.app_context():
+        db.engine.dispose()
+
+    def post_fork(_server: Any, _worker: Any) -> None:
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+    options = {**options, "post_fork": post_fork}
+    class HustingsServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return app
+
+    sys.argv = [sys.argv[0]]  # gunicorn parses argv; ours were for click
+    os.environ.setdefault("HUSTINGS_SERVER", "gunicorn")
+    HustingsServer().run()
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load every bank and create the demo course, logins and attempts (idempotent)."""
+    bring_schema_up_to_date()
+    declare_write_intent()
+    print_logins(load_demo())

@@ -1,0 +1,69 @@
+"""Configuration: defaults here, then ``instance/config.py``, then the environment.
+
+The environment wins so that one image can be deployed anywhere by setting variables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class Defaults:
+    """Settings for the embedded default: SQLite in ``instance/``, limits in memory."""
+
+    SECRET_KEY: str | None = None  # generated into instance/ on first start when unset
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'hustings.sqlite'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    REDIS_URL: str | None = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_IP = "20 per 5 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    # How many proxies in front of the app may set X-Forwarded-For; 0 trusts none.
+    TRUSTED_PROXIES = 0
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "hustings_session"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    # CSRF tokens live as long as the session: a long exam's final submit must not fail.
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # Seconds after the deadline during which answers still in flight are accepted.
+    ATTEMPT_GRACE_SECONDS = 60
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+    ARGON2_PARALLELISM = 2
+    QUESTION_BANKS = str(ROOT / "question_banks")
+    HSTS = True
+
+
+def environment_overrides(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    """Map environment variables onto config keys (the last and strongest layer)."""
+    out: dict[str, Any] = {}
+    url = environ.get("DATABASE_URL")
+    if url:
+        out["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if environ.get("SECRET_KEY"):
+        out["SECRET_KEY"] = environ["SECRET_KEY"]
+    if environ.get("REDIS_URL"):
+        out["REDIS_URL"] = environ["REDIS_URL"]
+        out["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
+    if environ.get("TRUSTED_PROXIES"):
+        out["TRUSTED_PROXIES"] = int(environ["TRUSTED_PROXIES"])
+    if environ.get("HUSTINGS_INSECURE_COOKIES") == "1":
+        out["SESSION_COOKIE_SECURE"] = False
+    return out
+
+
+def normalise_database_url(url: str) -> str:
+    """Let people paste the usual ``postgres://`` URLs; we always talk psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,60 @@
+"""Engine behaviour that makes SQLite safe under several gunicorn workers.
+
+SQLite in WAL mode lets readers run beside one writer. A transaction that reads and then writes
+fails at once with "database is locked" when another writer got in between, whatever the busy
+timeout says; so state-changing requests open their transaction with ``BEGIN IMMEDIATE``, which
+waits for the write lock up front. Read-only requests keep plain deferred transactions.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import db
+
+_write_intent: ContextVar[bool] = ContextVar("hustings_write_intent", default=False)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def declare_write_intent(value: bool = True) -> None:
+    """Make the next transaction on this thread/context a write transaction."""
+    _write_intent.set(value)
+
+
+def ensure_write_transaction() -> None:
+    """Switch a read-only request to write mode before it writes (e.g. a lazy finalise).
+
+    On SQLite a deferred transaction that has already read cannot safely upgrade, so it is rolled
+    back (it only read) and the next statement opens ``BEGIN IMMEDIATE``.
+    """
+    if _write_intent.get():
+        return
+    _write_intent.set(True)
+    if db.engine.dialect.name == "sqlite":
+        db.session.rollback()
+
+
+def configure_engine(engine: Engine) -> None:
+    """Register the per-dialect connection setup on ``engine``."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself instead of pysqlite's guesswork.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")

@@ -1,0 +1,466 @@
+"""Typed models and the invariants the database enforces for them.
+
+Domain rules that can live in the schema do: one response per question per attempt, one open
+attempt per student and quiz, attempt numbers unique per student and quiz, foreign keys (on SQLite
+too). Timestamps are stored as UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Role(enum.StrEnum):
+    INSTRUCTOR = "instructor"
+    STUDENT = "student"
+
+
+class AttemptState(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+# --- accounts and courses -------------------------------------------------------------------
+
+
+class User(db.Model):
+    __tablename__ = "user"
+    __table_args__ = (CheckConstraint("role in ('instructor', 'student')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    student_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16), default=Role.STUDENT)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enrolments: Mapped[list[Enrolment]] = relationship(back_populates="user")
+
+    # Flask-Login's user protocol. The id it stores in the cookie is the login token, not the
+    # user id, so ending the login (logout, password change) makes a copied cookie worthless.
+    login_token = None  # set per request by the user loader; not a column
+    is_authenticated = True  # Flask-Login protocol
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str | None:
+        return self.login_token
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == Role.INSTRUCTOR
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """A server-side record of each login, so a copied cookie dies at logout."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Course(db.Model):
+    __tablename__ = "course"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(40), default="")
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enrolments: Mapped[list[Enrolment]] = relationship(
+        back_populates="course", cascade="all, delete-orphan"
+    )
+    quizzes: Mapped[list[Quiz]] = relationship(
+        back_populates="course", order_by="Quiz.id", cascade="all, delete-orphan"
+    )
+
+
+class Enrolment(db.Model):
+    __tablename__ = "enrolment"
+    __table_args__ = (
+        UniqueConstraint("course_id", "user_id"),
+        CheckConstraint("role in ('instructor', 'student')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    section: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    course: Mapped[Course] = relationship(back_populates="enrolments")
+    user: Mapped[User] = relationship(back_populates="enrolments")
+
+
+# --- sources and banks ----------------------------------------------------------------------
+
+
+class Source(db.Model):
+    """An article, cleaned but not reworded, split into numbered paragraphs."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    publication: Mapped[str] = mapped_column(String(200), default="")
+    date: Mapped[str | None] = mapped_column(String(32))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    author: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    paragraphs: Mapped[list[Paragraph]] = relationship(
+        back_populates="source", order_by="Paragraph.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def byline(self) -> str:
+        parts = [p for p in (self.publication, self.date) if p]
+        parts.append(self.author or "author not given")
+        return ", ".join(parts)
+
+
+class Paragraph(db.Model):
+    __tablename__ = "paragraph"
+    __table_args__ = (UniqueConstraint("source_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    sentences: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+    source: Mapped[Source] = relationship(back_populates="paragraphs")
+
+    @property
+    def anchor(self) -> str:
+        return f"p{self.position}"
+
+
+class Bank(db.Model):
+    __tablename__ = "bank"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    path: Mapped[str] = mapped_column(String(500), default="")
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    questions: Mapped[list[Question]] = relationship(back_populates="bank", order_by="Question.id")
+
+
+class BankSource(db.Model):
+    __tablename__ = "bank_source"
+
+    bank_id: Mapped[int] = mapped_column(
+        ForeignKey("bank.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), primary_key=True)
+
+
+class Question(db.Model):
+    """A question's stable identity; its content lives in immutable versions."""
+
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id"), index=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    latest_version: Mapped[int] = mapped_column(Integer, default=1)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    bank: Mapped[Bank] = relationship(back_populates="questions")
+    versions: Mapped[list[QuestionVersion]] = relationship(
+        back_populates="question", order_by="QuestionVersion.version"
+    )
+
+
+class QuestionVersion(db.Model):
+    """One immutable version of a question: attempts point here, so old answers keep meaning."""
+
+    __tablename__ = "question_version"
+    __table_args__ = (UniqueConstraint("question_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(20))
+    skill: Mapped[str] = mapped_column(String(30), index=True)
+    difficulty: Mapped[str] = mapped_column(String(10))
+    points: Mapped[float] = mapped_column(Float)
+    source_slug: Mapped[str | None] = mapped_column(String(100))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    question: Mapped[Question] = relationship(back_populates="versions")
+
+
+# --- quizzes ----------------------------------------------------------------------------------
+
+
+class Quiz(db.Model):
+    __tablename__ = "quiz"
+    __table_args__ = (
+        CheckConstraint(
+            "grading_method in ('highest', 'last', 'average', 'first')", name="grading_method"
+        ),
+        CheckConstraint("mode in ('graded', 'practice')", name="mode"),
+        CheckConstraint("attempts_allowed >= 0", name="attempts_allowed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    mode: Mapped[str] = mapped_column(String(10), default="graded")
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
+    attempts_allowed: Mapped[int] = mapped_column(Integer, default=1)  # 0 means unlimited
+    grading_method: Mapped[str] = mapped_column(String(10), default="highest")
+    review_policy: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=False)
+    shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)
+    questions_per_page: Mapped[int] = mapped_column(Integer, default=0)  # 0: all on one page
+    canvas_assignment_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    course: Mapped[Course] = relationship(back_populates="quizzes")
+    slots: Mapped[list[QuizSlot]] = relationship(
+        back_populates="quiz", order_by="QuizSlot.position", cascade="all, delete-orphan"
+    )
+    sources: Mapped[list[QuizSource]] = relationship(
+        order_by="QuizSource.position", cascade="all, delete-orphan"
+    )
+
+
+class QuizSource(db.Model):
+    """The articles shown in the reading pane, in order (two for comparison quizzes)."""
+
+    __tablename__ = "quiz_source"
+
+    quiz_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    source: Mapped[Source] = relationship()
+
+
+class QuizSlot(db.Model):
+    """A place in a quiz: a chosen question, or a random draw by bank, skill and difficulty."""
+
+    __tablename__ = "quiz_slot"
+    __table_args__ = (
+        UniqueConstraint("quiz_id", "position"),
+        CheckConstraint(
+            "(question_id IS NOT NULL) OR (draw_bank_id IS NOT NULL)", name="question_or_draw"
+        ),
+        CheckConstraint("draw_count >= 1", name="draw_count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int] = mapped_column(Integer, default=1)
+    points: Mapped[float | None] = mapped_column(Float)  # None: the question's own points
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"))
+    draw_bank_id: Mapped[int | None] = mapped_column(ForeignKey("bank.id"))
+    draw_skill: Mapped[str | None] = mapped_column(String(30))
+    draw_difficulty: Mapped[str | None] = mapped_column(String(10))
+    draw_type: Mapped[str | None] = mapped_column(String(20))
+    draw_count: Mapped[int] = mapped_column(Integer, default=1)
+
+    quiz: Mapped[Quiz] = relationship(back_populates="slots")
+    question: Mapped[Question | None] = relationship()
+
+
+class Accommodation(db.Model):
+    """Per-student adjustments for one quiz. The deadline rule is in ``app.deadlines``."""
+
+    __tablename__ = "accommodation"
+    __table_args__ = (
+        UniqueConstraint("quiz_id", "user_id"),
+        CheckConstraint("time_multiplier >= 1", name="time_multiplier"),
+        CheckConstraint("extra_minutes >= 0", name="extra_minutes"),
+        CheckConstraint("extra_attempts >= 0", name="extra_attempts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    time_multiplier: Mapped[float] = mapped_column(Float, default=1.0)
+    extra_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    extra_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    user: Mapped[User] = relationship()
+
+
+# --- attempts ---------------------------------------------------------------------------------
+
+
+class Attempt(db.Model):
+    __tablename__ = "attempt"
+    __table_args__ = (
+        UniqueConstraint("quiz_id", "user_id", "number"),
+        CheckConstraint("state in ('in_progress', 'submitted')", name="state"),
+        # At most one open attempt per student and quiz, whatever races happen.
+        Index(
+            "uq_attempt_one_open",
+            "quiz_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("state = 'in_progress'"),
+            postgresql_where=text("state = 'in_progress'"),
+        ),
+        Index("ix_attempt_quiz_state", "quiz_id", "state"),
+        Index("ix_attempt_open_deadline", "state", "deadline_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default=AttemptState.IN_PROGRESS)
+    is_preview: Mapped[bool] = mapped_column(Boolean, default=False)
+    seed: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[str | None] = mapped_column(String(16))  # student, timer, sweeper
+    score: Mapped[float | None] = mapped_column(Float)  # effective total, kept in step
+    auto_score: Mapped[float | None] = mapped_column(Float)
+    score_override: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float, default=0.0)
+    needs_grading: Mapped[bool] = mapped_column(Boolean, default=False)
+    flagged: Mapped[str | None] = mapped_column(String(500))
+
+    quiz: Mapped[Quiz] = relationship()
+    user: Mapped[User] = relationship()
+    responses: Mapped[list[Response]] = relationship(
+        back_populates="attempt", order_by="Response.position", cascade="all, delete-orphan"
+    )
+
+
+class Response(db.Model):
+    """A student's answer to one question of one attempt (created empty at attempt start)."""
+
+    __tablename__ = "response"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "question_version_id"),
+        UniqueConstraint("attempt_id", "position"),
+        Index("ix_response_qv_state", "question_version_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int] = mapped_column(Integer, default=1)
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_slot.id", ondelete="SET NULL"))
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"))
+    max_points: Mapped[float] = mapped_column(Float)
+    layout: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # shuffled orders
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)  # last accepted client sequence
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="unanswered")
+    auto_score: Mapped[float | None] = mapped_column(Float)
+    manual_score: Mapped[float | None] = mapped_column(Float)
+    override_score: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)  # effective: override, manual, auto
+    feedback: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rubric_scores: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="responses")
+    question_version: Mapped[QuestionVersion] = relationship()
+
+
+class GradeChange(db.Model):
+    """Audit trail: every change to a score after submission, with who, when and why."""
+
+    __tablename__ = "grade_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), index=True
+    )
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # manual, override, regrade, attempt_override
+    old_score: Mapped[float | None] = mapped_column(Float)
+    new_score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    changed_by: Mapped[User | None] = relationship()
