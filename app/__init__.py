@@ -30,10 +30,13 @@ CSP = (
 NO_STORE_PREFIXES = ("/attempts/", "/teach/", "/account", "/login")
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    test_config: dict[str, Any] | None = None, *, instance_path: Path | None = None
+) -> Flask:
+    """Build the app: defaults, then instance/config.py, then environment, then ``test_config``."""
     app = Flask(
         __name__,
-        instance_path=str(INSTANCE),
+        instance_path=str(instance_path or INSTANCE),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder="static",

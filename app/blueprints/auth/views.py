@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -37,9 +37,10 @@ def _load_user(token: str) -> User | None:
 
 def safe_next(target: str | None) -> str | None:
     """Accept only same-site absolute paths: no scheme, no host, no backslash tricks."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    if not target or not target.startswith("/"):
         return None
-    if "\\" in target or any(ord(c) < 32 for c in target):
+    decoded = unquote(target)
+    if decoded.startswith("//") or "\\" in decoded or any(ord(c) < 32 for c in decoded):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

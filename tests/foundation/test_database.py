@@ -1,0 +1,60 @@
+"""SQLite under concurrent writers: write transactions start with BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
+
+from app.database import declare_write_intent
+from app.extensions import db
+from app.models import Course
+
+
+def _read_then_write(app, barrier: threading.Barrier, errors: list[BaseException], immediate: bool):
+    with app.app_context():
+        declare_write_intent(immediate)
+        try:
+            barrier.wait()
+            count = len(db.session.scalars(select(Course)).all())  # read first ...
+            barrier.wait(timeout=5) if not immediate else None
+            db.session.execute(  # ... then write: the classic lock-upgrade failure
+                text("UPDATE course SET title = :t"), {"t": f"seen {count}"}
+            )
+            db.session.commit()
+        except (OperationalError, threading.BrokenBarrierError) as exc:
+            errors.append(exc)
+            db.session.rollback()
+        finally:
+            declare_write_intent(False)
+            db.session.remove()
+
+
+def _run(app, immediate: bool, n: int = 2) -> list[BaseException]:
+    barrier = threading.Barrier(n, timeout=10)
+    errors: list[BaseException] = []
+    threads = [
+        threading.Thread(target=_read_then_write, args=(app, barrier, errors, immediate))
+        for _ in range(n)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return errors
+
+
+def test_write_transactions_do_not_fail_with_database_locked(app, make):
+    make.course()
+    assert _run(app, immediate=True, n=4) == []
+
+
+def test_deferred_read_then_write_would_fail_without_it(app, make):
+    """The control: proves the test above exercises the lock upgrade problem."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    make.course()
+    errors = _run(app, immediate=False, n=2)
+    assert any("locked" in str(e) for e in errors)
