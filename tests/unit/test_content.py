@@ -1,4 +1,4 @@
-"""The real question banks in question_banks/: valid, lint-clean, complete, and faithful to the text.
+"""The real question banks: valid, lint-clean, complete, and faithful to the text.
 
 These tests read the shipped content (two-coups.yaml, kamikaze.yaml, comparison.yaml and the cleaned
 sources they cite) and check the promises made for the first course: counts per bank, skill and
