@@ -120,7 +120,9 @@ def _register_error_handlers(app: Flask) -> None:
     def render_error(status: int, title: str, message: str) -> tuple[str, int]:
         if request.accept_mimetypes.best == "application/json" or request.is_json:
             return jsonify(error=title, message=message), status  # type: ignore[return-value]
-        return render_template("errors/error.html", status=status, title=title, message=message), status
+        return render_template(
+            "errors/error.html", status=status, title=title, message=message
+        ), status
 
     messages = {
         400: ("Bad request", "The request could not be understood. Go back and try again."),
@@ -135,9 +137,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
-        if exc.code == 401:
-            if not request.is_json:
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if exc.code == 401 and not request.is_json:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         title, message = messages.get(exc.code or 500, (exc.name, exc.description or ""))
         if exc.code == 400 and exc.description and "CSRF" in exc.description:
             message = "Your form expired or was sent from elsewhere. Reload the page and try again."

@@ -138,9 +138,7 @@ def sign_up_student(
     """
     user = find_user_by_email(email)
     if user is None:
-        user = create_user(
-            email=email, name=name, password=password, student_number=student_number
-        )
+        user = create_user(email=email, name=name, password=password, student_number=student_number)
     elif user.password_hash is None and user.role == Role.STUDENT:
         if user.student_number and user.student_number != (student_number or ""):
             raise AccountError(
@@ -166,9 +164,11 @@ def import_roster(course: Course, rows: list[RosterRow]) -> RosterResult:
     """Create or enrol the students of valid rows; rows that conflict are reported, not applied."""
     result = RosterResult()
     emails = [r.email for r in rows]
-    existing = {
-        u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))
-    } if emails else {}
+    existing = (
+        {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+        if emails
+        else {}
+    )
     enrolled_ids = set(
         db.session.scalars(select(Enrolment.user_id).where(Enrolment.course_id == course.id))
     )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app import review
 from app.extensions import db
-from app.models import Attempt, Course, Enrolment, Quiz, Role, User
+from app.models import Attempt, Course, Enrolment, Quiz, Response, Role, User
 
 
 def _user() -> User:
@@ -79,6 +79,14 @@ def attempt_for_instructor(attempt_id: int) -> Attempt:
         abort(404)
     quiz_for_instructor(attempt.quiz_id)
     return attempt
+
+
+def response_for_instructor(quiz: Quiz, response_id: int) -> Response:
+    """A response of an attempt at ``quiz`` (already authorized); any other id is a 404."""
+    response = db.session.get(Response, response_id)
+    if response is None or response.attempt.quiz_id != quiz.id:
+        abort(404)
+    return response
 
 
 def student_in_course(course: Course, user_id: int) -> User:

@@ -10,15 +10,15 @@ import sys
 from typing import Any
 
 import click
-from flask import Flask
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
-from gunicorn.app.base import BaseApplication
 from flask_migrate import upgrade as migrate_upgrade
+from gunicorn.app.base import BaseApplication
 
 from app import accounts
-from app.demo import load_demo, print_logins
+from app.cli_banks import banks, sources
 from app.database import declare_write_intent
+from app.demo import load_demo, print_logins
 from app.extensions import db
 from app.models import Role
 from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -26,7 +26,7 @@ from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to ``app`` so ``flask --app app X`` works as ``hustings X``."""
-    for command in (users, serve, upgrade_db, demo):
+    for command in (users, serve, upgrade_db, demo, banks, sources):
         app.cli.add_command(command)
 
 
@@ -121,6 +121,7 @@ def run_gunicorn(options: dict[str, Any]) -> None:
             db.engine.dispose(close=False)
 
     options = {**options, "post_fork": post_fork}
+
     class HustingsServer(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             for key, value in options.items():

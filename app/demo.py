@@ -16,7 +16,7 @@ from app.models import Course, Role
 
 DEMO_COURSE_CODE = "DEMO101"
 DEMO_JOIN_CODE = "DEMOPOL1"
-DEMO_PASSWORD = "hustings-demo"  # demo only: printed on the console by design
+DEMO_PASSWORD = "hustings-demo"  # noqa: S105 - demo only, printed on the console by design
 INSTRUCTOR = ("instructor@demo.hustings.test", "Dr Ada Fairweather")
 STUDENTS = (
     ("amira@demo.hustings.test", "Amira Haddad", "S1001"),
@@ -39,7 +39,9 @@ def load_demo() -> DemoLogins:
         email=INSTRUCTOR[0], name=INSTRUCTOR[1], password=DEMO_PASSWORD, role=Role.INSTRUCTOR
     )
     if course is None:
-        course = accounts.create_course(instructor, "Reading Political Commentary", DEMO_COURSE_CODE)
+        course = accounts.create_course(
+            instructor, "Reading Political Commentary", DEMO_COURSE_CODE
+        )
         course.join_code = DEMO_JOIN_CODE
     for email, name, number in STUDENTS:
         student = accounts.find_user_by_email(email) or accounts.create_user(

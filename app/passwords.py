@@ -13,9 +13,7 @@ _hasher = PasswordHasher()
 
 def configure(time_cost: int, memory_cost: int, parallelism: int) -> None:
     global _hasher
-    _hasher = PasswordHasher(
-        time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
-    )
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
 
 
 def hash_password(password: str) -> str:

@@ -77,7 +77,9 @@ def parse_roster(data: bytes | str) -> tuple[list[RosterRow], list[RosterProblem
     except csv.Error as exc:
         return [], [RosterProblem(1, f"cannot read the header row: {exc}")]
     if header is None:
-        return [], [RosterProblem(1, "the file is empty; expected a header row name,email,student id")]
+        return [], [
+            RosterProblem(1, "the file is empty; expected a header row name,email,student id")
+        ]
     columns = [_HEADER_ALIASES.get(clean_text(h).casefold()) for h in header]
     missing = {"name", "email"} - set(columns)
     if missing:
@@ -97,7 +99,9 @@ def parse_roster(data: bytes | str) -> tuple[list[RosterRow], list[RosterProblem
             if len(record) > len(header):
                 problems.append(RosterProblem(line, "more cells than header columns"))
                 continue
-            fields = {col: clean_text(cell) for col, cell in zip(columns, record, strict=False) if col}
+            fields = {
+                col: clean_text(cell) for col, cell in zip(columns, record, strict=False) if col
+            }
             name = fields.get("name", "")
             email = canonical_email(fields.get("email", ""))
             if not name:

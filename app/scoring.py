@@ -37,8 +37,10 @@ def apply_auto_grade(response: Response, spec: Mapping[str, Any]) -> Grade:
 
 
 def needs_person(response: Response) -> bool:
-    return response.state == "needs_grading" and response.manual_score is None and (
-        response.override_score is None
+    return (
+        response.state == "needs_grading"
+        and response.manual_score is None
+        and (response.override_score is None)
     )
 
 

@@ -80,9 +80,10 @@ class Databases:
                 with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
                     conn.execute(f'CREATE DATABASE "{name}"')
                 self.pg_names.append(name)
-                url = PG_ADMIN_URL.rsplit("/", 1)[0].replace(
-                    "postgresql://", "postgresql+psycopg://"
-                ) + f"/{name}"
+                url = (
+                    PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+                    + f"/{name}"
+                )
             app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
             with app.app_context():
                 # The schema comes from the models here; tests/test_migrations.py proves the
@@ -194,7 +195,9 @@ def make(app: Flask) -> factories.Factory:
 def login_as(client: FlaskClient) -> Callable[..., FlaskClient]:
     """Log ``client`` in as ``user`` through the real login form."""
 
-    def _login(user: Any, password: str = factories.PASSWORD, c: FlaskClient | None = None) -> FlaskClient:
+    def _login(
+        user: Any, password: str = factories.PASSWORD, c: FlaskClient | None = None
+    ) -> FlaskClient:
         c = c or client
         response = c.post("/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]

@@ -28,13 +28,25 @@ _seq = itertools.count(1)
 def single_choice_spec(key: str, *, points: float = 1.0, correct: str = "b") -> dict[str, Any]:
     """A canonical single-choice spec (docs/dev/contracts.md)."""
     return {
-        "id": key, "type": "single", "prompt": f"Question {key}?", "points": points,
-        "skill": "literal", "difficulty": "easy", "evidence": ["src:p1"],
-        "explanation": "Because paragraph 1 says so.", "source": "src",
-        "feedback_correct": "", "feedback_partial": "", "feedback_wrong": "",
+        "id": key,
+        "type": "single",
+        "prompt": f"Question {key}?",
+        "points": points,
+        "skill": "literal",
+        "difficulty": "easy",
+        "evidence": ["src:p1"],
+        "explanation": "Because paragraph 1 says so.",
+        "source": "src",
+        "feedback_correct": "",
+        "feedback_partial": "",
+        "feedback_wrong": "",
         "options": [
-            {"id": oid, "text": f"Option {oid}", "correct": oid == correct,
-             "feedback": f"Feedback {oid}"}
+            {
+                "id": oid,
+                "text": f"Option {oid}",
+                "correct": oid == correct,
+                "feedback": f"Feedback {oid}",
+            }
             for oid in ("a", "b", "c")
         ],
     }
@@ -79,11 +91,15 @@ class Factory:
     def source(self, slug: str = "src", paragraphs: int = 3) -> Source:
         from app.models import Paragraph
 
-        source = Source(slug=slug, title=f"Article {slug}", publication="Test Gazette",
-                        content_hash="x" * 64)
+        source = Source(
+            slug=slug, title=f"Article {slug}", publication="Test Gazette", content_hash="x" * 64
+        )
         source.paragraphs = [
-            Paragraph(position=i, text=f"Paragraph {i}. It has two sentences.",
-                      sentences=[f"Paragraph {i}.", "It has two sentences."])
+            Paragraph(
+                position=i,
+                text=f"Paragraph {i}. It has two sentences.",
+                sentences=[f"Paragraph {i}.", "It has two sentences."],
+            )
             for i in range(1, paragraphs + 1)
         ]
         self.db.session.add(source)
@@ -98,16 +114,29 @@ class Factory:
         question = Question(bank_id=bank.id, key=spec["id"], latest_version=1)
         self.db.session.add(question)
         self.db.session.flush()
-        self.db.session.add(QuestionVersion(
-            question_id=question.id, version=1, type=spec["type"], skill=spec["skill"],
-            difficulty=spec["difficulty"], points=spec["points"], spec=spec,
-            source_slug=spec.get("source"), content_hash=f"{next(_seq):064d}",
-        ))
+        self.db.session.add(
+            QuestionVersion(
+                question_id=question.id,
+                version=1,
+                type=spec["type"],
+                skill=spec["skill"],
+                difficulty=spec["difficulty"],
+                points=spec["points"],
+                spec=spec,
+                source_slug=spec.get("source"),
+                content_hash=f"{next(_seq):064d}",
+            )
+        )
         self.db.session.commit()
         return question
 
-    def quiz(self, course: Course, questions: list[Question] | None = None,
-             source: Source | None = None, **kw: Any) -> Quiz:
+    def quiz(
+        self,
+        course: Course,
+        questions: list[Question] | None = None,
+        source: Source | None = None,
+        **kw: Any,
+    ) -> Quiz:
         quiz = Quiz(course_id=course.id, title=kw.pop("title", f"Quiz {next(_seq)}"), **kw)
         self.db.session.add(quiz)
         self.db.session.flush()

@@ -47,8 +47,11 @@ def test_look_alike_email_cannot_sign_up_twice(make, client):
     r = client.post(
         "/signup",
         data={
-            "join_code": course.join_code, "name": "Imposter", "email": "USER@EXAMPLE.TEST",
-            "password": "a long password", "confirm": "a long password",
+            "join_code": course.join_code,
+            "name": "Imposter",
+            "email": "USER@EXAMPLE.TEST",
+            "password": "a long password",
+            "confirm": "a long password",
         },
     )
     assert r.status_code == 400
@@ -82,7 +85,11 @@ def test_password_change_kills_other_sessions(make, web_app, login_as):
     login_as(student, c=phone)
     r = laptop.post(
         "/account/password",
-        data={"current": PASSWORD, "password": "a brand new password", "confirm": "a brand new password"},
+        data={
+            "current": PASSWORD,
+            "password": "a brand new password",
+            "confirm": "a brand new password",
+        },
     )
     assert r.status_code == 302
     assert laptop.get("/courses/").status_code == 200  # the session that changed it goes on
@@ -124,26 +131,36 @@ def test_open_redirect_vectors_are_refused(make, client, target):
 
 def test_same_site_next_is_followed(make, client):
     student = make.student()
-    r = client.post("/login", data={"email": student.email, "password": PASSWORD, "next": "/courses/?x=1"})
+    r = client.post(
+        "/login", data={"email": student.email, "password": PASSWORD, "next": "/courses/?x=1"}
+    )
     assert r.headers["Location"] == "/courses/?x=1"
 
 
 def test_login_throttled_per_account(make, client):
     student = make.student()
     for _ in range(5):
-        assert client.post("/login", data={"email": student.email, "password": "wrong"}).status_code == 401
+        assert (
+            client.post("/login", data={"email": student.email, "password": "wrong"}).status_code
+            == 401
+        )
     r = client.post("/login", data={"email": student.email, "password": PASSWORD})
     assert r.status_code == 429
     # another account from the same address is not locked by this one
     other = make.student()
-    assert client.post("/login", data={"email": other.email, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/login", data={"email": other.email, "password": PASSWORD}).status_code == 302
+    )
 
 
 def test_login_throttled_per_ip_across_accounts(make, client):
     for i in range(20):
         client.post("/login", data={"email": f"guess{i}@example.test", "password": "wrong"})
     student = make.student()
-    assert client.post("/login", data={"email": student.email, "password": PASSWORD}).status_code == 429
+    assert (
+        client.post("/login", data={"email": student.email, "password": PASSWORD}).status_code
+        == 429
+    )
 
 
 def test_forwarded_for_is_ignored_without_trusted_proxies(make, client):
@@ -155,7 +172,8 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(make, client):
             headers={"X-Forwarded-For": f"10.0.0.{i}"},
         )
     r = client.post(
-        "/login", data={"email": student.email, "password": PASSWORD},
+        "/login",
+        data={"email": student.email, "password": PASSWORD},
         headers={"X-Forwarded-For": "10.0.0.99"},
     )
     assert r.status_code == 429
@@ -187,16 +205,27 @@ def test_login_limit_shared_across_workers_through_redis(app, make):
     worker_b = create_app(config).test_client()
     for i in range(5):
         w = worker_a if i % 2 else worker_b
-        assert w.post("/login", data={"email": student.email, "password": "wrong"}).status_code == 401
-    assert worker_a.post("/login", data={"email": student.email, "password": PASSWORD}).status_code == 429
-    assert worker_b.post("/login", data={"email": student.email, "password": PASSWORD}).status_code == 429
+        assert (
+            w.post("/login", data={"email": student.email, "password": "wrong"}).status_code == 401
+        )
+    assert (
+        worker_a.post("/login", data={"email": student.email, "password": PASSWORD}).status_code
+        == 429
+    )
+    assert (
+        worker_b.post("/login", data={"email": student.email, "password": PASSWORD}).status_code
+        == 429
+    )
 
 
 def test_csrf_token_required_on_login_and_logout(make, app):
     student = make.student()
     csrf_app = create_app(
-        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-         "WTF_CSRF_ENABLED": True}
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "WTF_CSRF_ENABLED": True,
+        }
     )
     c = csrf_app.test_client()
     r = c.post("/login", data={"email": student.email, "password": PASSWORD})
@@ -214,21 +243,33 @@ def test_signup_with_join_code_enrols(make, client, db):
     r = client.post(
         "/signup",
         data={
-            "join_code": course.join_code.lower(), "name": "Nia Jones", "email": "nia@example.test",
-            "student_number": "", "password": "a long password", "confirm": "a long password",
+            "join_code": course.join_code.lower(),
+            "name": "Nia Jones",
+            "email": "nia@example.test",
+            "student_number": "",
+            "password": "a long password",
+            "confirm": "a long password",
         },
     )
     assert r.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "nia@example.test"))
     assert user.role == "student" and user.password_hash.startswith("$argon2id$")
-    assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id)).course_id == course.id
+    assert (
+        db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id)).course_id
+        == course.id
+    )
 
 
 def test_signup_with_wrong_join_code_says_so(client):
     r = client.post(
         "/signup",
-        data={"join_code": "NOPE", "name": "X", "email": "x@example.test",
-              "password": "a long password", "confirm": "a long password"},
+        data={
+            "join_code": "NOPE",
+            "name": "X",
+            "email": "x@example.test",
+            "password": "a long password",
+            "confirm": "a long password",
+        },
     )
     assert r.status_code == 400 and b"No course has this join code" in r.data
 
@@ -241,12 +282,19 @@ def test_roster_account_claim_needs_the_student_id(make, client, db, login_as):
 
     client.post(
         f"/teach/courses/{course.id}/roster",
-        data={"file": (io.BytesIO(b"name,email,student id\nRo Ster,ro@example.test,S777\n"), "r.csv")},
+        data={
+            "file": (io.BytesIO(b"name,email,student id\nRo Ster,ro@example.test,S777\n"), "r.csv")
+        },
         content_type="multipart/form-data",
     )
     client.post("/logout")
-    form = {"join_code": course.join_code, "name": "Ro", "email": "ro@example.test",
-            "password": "a long password", "confirm": "a long password"}
+    form = {
+        "join_code": course.join_code,
+        "name": "Ro",
+        "email": "ro@example.test",
+        "password": "a long password",
+        "confirm": "a long password",
+    }
     assert client.post("/signup", data={**form, "student_number": "S000"}).status_code == 400
     assert client.post("/signup", data={**form, "student_number": "S777"}).status_code == 302
 
@@ -255,8 +303,13 @@ def test_instructor_cannot_sign_up(client, make):
     course = make.course()
     r = client.post(
         "/signup",
-        data={"join_code": course.join_code, "name": "I", "email": "x@example.test",
-              "password": "short", "confirm": "short"},
+        data={
+            "join_code": course.join_code,
+            "name": "I",
+            "email": "x@example.test",
+            "password": "short",
+            "confirm": "short",
+        },
     )
     assert r.status_code == 400  # too short a password
     assert b"Use 10 to" in r.data

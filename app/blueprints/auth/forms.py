@@ -15,7 +15,9 @@ def _email(form: FlaskForm, field: StringField) -> None:
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     next = HiddenField()
     submit = SubmitField("Log in")
 
@@ -32,13 +34,15 @@ _new_password = [
 
 class SignupForm(FlaskForm):
     join_code = StringField(
-        "Course join code", validators=[DataRequired(), Length(max=32)],
+        "Course join code",
+        validators=[DataRequired(), Length(max=32)],
         description="Your instructor gives you this code.",
     )
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), _email])
     student_number = StringField(
-        "Student id", validators=[Optional(), Length(max=64)],
+        "Student id",
+        validators=[Optional(), Length(max=64)],
         description="Required if your instructor put you on the course roster with one.",
     )
     password = PasswordField("Password", validators=_new_password)
@@ -49,10 +53,13 @@ class SignupForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    current = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     password = PasswordField("New password", validators=_new_password)
     confirm = PasswordField(
-        "Repeat new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
     )
     submit = SubmitField("Change password")
 

@@ -49,7 +49,9 @@ def safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    return url_for("courses.teach_index") if user.is_instructor else url_for("courses.student_index")
+    return (
+        url_for("courses.teach_index") if user.is_instructor else url_for("courses.student_index")
+    )
 
 
 def _account_key() -> str:

@@ -8,14 +8,18 @@ from wtforms.validators import DataRequired, Length, Optional
 
 class CourseForm(FlaskForm):
     title = StringField("Course title", validators=[DataRequired(), Length(max=200)])
-    code = StringField("Course code", validators=[Optional(), Length(max=40)],
-                       description="For example POL204. Optional.")
+    code = StringField(
+        "Course code",
+        validators=[Optional(), Length(max=40)],
+        description="For example POL204. Optional.",
+    )
     submit = SubmitField("Create course")
 
 
 class RosterForm(FlaskForm):
     file = FileField(
-        "Roster CSV", validators=[FileRequired("Choose a CSV file.")],
+        "Roster CSV",
+        validators=[FileRequired("Choose a CSV file.")],
         description="Columns: name, email, student id (optional), section (optional). UTF-8.",
     )
     submit = SubmitField("Import roster")

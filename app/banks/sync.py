@@ -1,0 +1,194 @@
+"""Sync validated banks into the database by stable id.
+
+New ids add questions; a changed question gets a new immutable version (attempts keep the one
+they answered); a question gone from its file is retired, not deleted; loading the same files
+twice changes nothing. Callers validate first and sync only when there was no error, inside one
+transaction, so a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.banks.articles import SourceDocument
+from app.banks.schema import Bank as BankFile
+from app.extensions import db
+from app.models import (
+    Bank,
+    BankSource,
+    Paragraph,
+    Question,
+    QuestionVersion,
+    Source,
+    utcnow,
+)
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    sources_added: list[str] = field(default_factory=list)
+    sources_updated: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.added
+            or self.new_versions
+            or self.retired
+            or self.restored
+            or self.sources_added
+            or self.sources_updated
+        )
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.new_versions)} new version(s), "
+            f"{len(self.unchanged)} unchanged, {len(self.retired)} retired, "
+            f"{len(self.restored)} restored; sources: {len(self.sources_added)} added, "
+            f"{len(self.sources_updated)} updated"
+        )
+
+
+def source_hash(doc: SourceDocument) -> str:
+    payload = [doc.title, doc.publication, doc.date, doc.url, doc.author, list(doc.paragraphs)]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+def sync_source(doc: SourceDocument, report: SyncReport) -> Source:
+    """Create or update one source; paragraphs keep their numbers, so evidence refs stay valid."""
+    digest = source_hash(doc)
+    source = db.session.scalar(select(Source).where(Source.slug == doc.id))
+    if source is not None and source.content_hash == digest:
+        return source
+    if source is None:
+        source = Source(slug=doc.id, content_hash=digest)
+        db.session.add(source)
+        report.sources_added.append(doc.id)
+    else:
+        report.sources_updated.append(doc.id)
+    source.title, source.publication = doc.title, doc.publication
+    source.date, source.url, source.author = doc.date, doc.url, doc.author
+    source.content_hash = digest
+    existing = {p.position: p for p in source.paragraphs}
+    for number, text in enumerate(doc.paragraphs, start=1):
+        sentences = list(doc.sentences(number))
+        paragraph = existing.pop(number, None)
+        if paragraph is None:
+            source.paragraphs.append(Paragraph(position=number, text=text, sentences=sentences))
+        else:
+            paragraph.text, paragraph.sentences = text, sentences
+    for paragraph in existing.values():
+        source.paragraphs.remove(paragraph)
+    db.session.flush()
+    return source
+
+
+def sync_banks(
+    banks: Sequence[BankFile], *, progress: Callable[[int], None] | None = None
+) -> SyncReport:
+    """Bring the database in line with ``banks`` (already validated, without errors)."""
+    report = SyncReport()
+    sources: dict[str, Source] = {}
+    for bank_file in banks:
+        for doc in bank_file.sources:
+            if doc.id not in sources:
+                sources[doc.id] = sync_source(doc, report)
+
+    keys = [q.id for b in banks for q in b.questions]
+    current: dict[str, tuple[Question, QuestionVersion]] = {}
+    if keys:
+        rows = db.session.execute(
+            select(Question, QuestionVersion)
+            .join(
+                QuestionVersion,
+                (QuestionVersion.question_id == Question.id)
+                & (QuestionVersion.version == Question.latest_version),
+            )
+            .where(Question.key.in_(keys))
+        ).all()
+        current = {q.key: (q, v) for q, v in rows}
+
+    now = utcnow()
+    for bank_file in banks:
+        bank = db.session.scalar(select(Bank).where(Bank.slug == bank_file.id))
+        if bank is None:
+            bank = Bank(slug=bank_file.id)
+            db.session.add(bank)
+        bank.title, bank.description, bank.path = (
+            bank_file.title,
+            bank_file.description,
+            bank_file.path,
+        )
+        bank.content_hash = hashlib.sha256(
+            "".join(q.content_hash for q in bank_file.questions).encode()
+        ).hexdigest()
+        bank.loaded_at = now
+        db.session.flush()
+        linked = set(
+            db.session.scalars(select(BankSource.source_id).where(BankSource.bank_id == bank.id))
+        )
+        for doc in bank_file.sources:
+            if sources[doc.id].id not in linked:
+                db.session.add(BankSource(bank_id=bank.id, source_id=sources[doc.id].id))
+
+        for question_file in bank_file.questions:
+            spec = question_file.spec
+            found = current.get(question_file.id)
+            if found is None:
+                question = Question(bank_id=bank.id, key=question_file.id, latest_version=1)
+                db.session.add(question)
+                db.session.flush()
+                _add_version(question, 1, spec, question_file.content_hash)
+                report.added.append(question_file.id)
+            else:
+                question, version = found
+                question.bank_id = bank.id
+                if question.retired_at is not None:
+                    question.retired_at = None
+                    report.restored.append(question_file.id)
+                if version.content_hash == question_file.content_hash:
+                    report.unchanged.append(question_file.id)
+                else:
+                    question.latest_version = version.version + 1
+                    _add_version(
+                        question, question.latest_version, spec, question_file.content_hash
+                    )
+                    report.new_versions.append(question_file.id)
+            if progress:
+                progress(1)
+
+        present = {q.id for q in bank_file.questions}
+        for question in db.session.scalars(
+            select(Question).where(Question.bank_id == bank.id, Question.retired_at.is_(None))
+        ):
+            if question.key not in present:
+                question.retired_at = now
+                report.retired.append(question.key)
+    db.session.flush()
+    return report
+
+
+def _add_version(question: Question, number: int, spec: dict, digest: str) -> None:
+    db.session.add(
+        QuestionVersion(
+            question_id=question.id,
+            version=number,
+            type=spec["type"],
+            skill=spec["skill"],
+            difficulty=spec["difficulty"],
+            points=float(spec["points"]),
+            source_slug=spec.get("source"),
+            spec=spec,
+            content_hash=digest,
+        )
+    )

@@ -1,0 +1,237 @@
+"""``hustings banks …`` and ``hustings sources …``: bank files in, checked, synced, GIFT in/out."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from app.banks import gift
+from app.banks.articles import (
+    SourceFileError,
+    document_from_article,
+    parse_source_file,
+    render_source_file,
+)
+from app.banks.lint import lint_banks
+from app.banks.schema import Bank as BankFile
+from app.banks.schema import Problem, load_bank_paths, parse_bank
+from app.banks.sync import SyncReport, sync_banks
+from app.database import declare_write_intent
+from app.extensions import db
+from app.models import Bank, Question, QuestionVersion
+
+
+def _print_problems(problems: list[Problem]) -> tuple[int, int]:
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    for problem in sorted(problems, key=lambda p: (p.file, p.line)):
+        click.echo(str(problem), err=True)
+    return len(errors), len(warnings)
+
+
+def check_paths(paths: tuple[Path, ...]) -> tuple[list[BankFile], int, int]:
+    banks, problems = load_bank_paths(paths)
+    if not any(p.severity == "error" for p in problems):
+        problems += lint_banks(banks)
+    errors, warnings = _print_problems(problems)
+    return banks, errors, warnings
+
+
+def load_paths(paths: tuple[Path, ...], *, quiet: bool = False) -> SyncReport | None:
+    """Validate, then sync in one transaction; on any error nothing changes (returns None)."""
+    banks, errors, _warnings = check_paths(paths)
+    if errors:
+        return None
+    declare_write_intent()
+    total = sum(len(b.questions) for b in banks)
+    try:
+        if quiet or total < 50:
+            report = sync_banks(banks)
+        else:
+            with click.progressbar(length=total, label="Loading questions", file=sys.stderr) as bar:
+                report = sync_banks(banks, progress=bar.update)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+@click.group()
+def banks() -> None:
+    """Question bank files: check, load, GIFT import and export."""
+
+
+@banks.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def check_command(paths: tuple[Path, ...]) -> None:
+    """Validate and lint bank files (no database). Exit 1 on errors, 0 with warnings."""
+    found, errors, warnings = check_paths(paths)
+    n = sum(len(b.questions) for b in found)
+    click.echo(f"{len(found)} bank(s), {n} question(s): {errors} error(s), {warnings} warning(s).")
+    if errors:
+        sys.exit(1)
+
+
+@banks.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@with_appcontext
+def load_command(paths: tuple[Path, ...]) -> None:
+    """Validate, then add or update questions by id (a file with any error changes nothing)."""
+    report = load_paths(paths)
+    if report is None:
+        click.echo("Nothing was loaded: fix the errors above and load again.", err=True)
+        sys.exit(1)
+    click.echo(f"Loaded: {report.summary()}.")
+
+
+@banks.command("import-gift")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--bank", "bank_id", required=True, help="Id of the new bank (e.g. week3-gift).")
+@click.option("--title", default=None, help="Bank title (default: the bank id).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the YAML bank (default: question_banks/<bank>.yaml).",
+)
+@click.option(
+    "--source",
+    "source_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The cleaned source file (sources/<id>.md) the questions are about.",
+)
+@click.option("--load", "load_now", is_flag=True, help="Also load the converted bank now.")
+@with_appcontext
+def import_gift_command(
+    file: Path,
+    bank_id: str,
+    title: str | None,
+    output: Path | None,
+    source_file: Path,
+    load_now: bool,
+) -> None:
+    """Convert a Moodle GIFT file to a YAML bank you can review (and optionally load)."""
+    output = output or Path(current_app.config["QUESTION_BANKS"]) / f"{bank_id}.yaml"
+    try:
+        doc = parse_source_file(source_file.read_text(encoding="utf-8"), filename=str(source_file))
+    except SourceFileError as exc:
+        raise click.ClickException(f"{source_file}: {exc}") from exc
+    relative = os.path.relpath(source_file.resolve(), output.resolve().parent)
+    text = file.read_text(encoding="utf-8-sig", errors="replace")
+    result = gift.parse_gift(text, filename=str(file))
+    for problem in result.problems:
+        click.echo(f"{file}:{problem.line}: {problem.title or '-'}: {problem.message}", err=True)
+    if not result.questions:
+        click.echo("No question could be converted.", err=True)
+        sys.exit(1)
+    yaml_text = gift.gift_to_bank_yaml(
+        result,
+        bank_id=bank_id,
+        title=title or bank_id,
+        sources=[{"id": doc.id, "file": relative}],
+    )
+    if output.exists():
+        raise click.ClickException(f"{output} exists; choose another --output or bank id")
+    bank, problems = parse_bank(yaml_text, filename=str(output), base_dir=output.parent)
+    errors, _ = _print_problems(problems)
+    if bank is None or errors:
+        raise click.ClickException("the converted bank does not validate; nothing was written")
+    output.write_text(yaml_text, encoding="utf-8")
+    click.echo(f"Wrote {output} with {len(bank.questions)} question(s).")
+    if load_now:
+        report = load_paths((output,), quiet=True)
+        if report is None:
+            sys.exit(1)
+        click.echo(f"Loaded: {report.summary()}.")
+
+
+@banks.command("export-gift")
+@click.argument("bank_id")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+@with_appcontext
+def export_gift_command(bank_id: str, output: click.utils.LazyFile) -> None:
+    """Write a loaded bank's current questions as GIFT that Moodle imports."""
+    bank = db.session.scalar(select(Bank).where(Bank.slug == bank_id))
+    if bank is None:
+        raise click.ClickException(f"no loaded bank has the id {bank_id!r}")
+    specs = db.session.scalars(
+        select(QuestionVersion.spec)
+        .join(
+            Question,
+            (Question.id == QuestionVersion.question_id)
+            & (QuestionVersion.version == Question.latest_version),
+        )
+        .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
+        .order_by(Question.id)
+    ).all()
+    output.write(gift.export_gift(specs, category=bank.title))
+
+
+@click.group()
+def sources() -> None:
+    """Articles: clean a pasted or downloaded article into a source file."""
+
+
+@sources.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "source_id", required=True, help="Stable id, e.g. two-coups.")
+@click.option("--title", required=True)
+@click.option("--publication", default="Publication not given", show_default=True)
+@click.option("--date", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--url", default=None)
+@click.option("--author", default=None, help="Leave out when the text does not name one.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Default: question_banks/sources/<id>.md; '-' prints it.",
+)
+@with_appcontext
+def import_source_command(
+    file: Path,
+    source_id: str,
+    title: str,
+    publication: str,
+    date: str | None,
+    url: str | None,
+    author: str | None,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """Clean an article (text, Markdown or HTML) into a reviewable source file."""
+    raw = file.read_text(encoding="utf-8-sig", errors="replace")
+    doc = document_from_article(
+        raw,
+        id=source_id,
+        title=title,
+        publication=publication,
+        date=date,
+        url=url,
+        author=author,
+        fmt=fmt,
+    )
+    if not doc.paragraphs:
+        raise click.ClickException(f"{file}: no text was left after cleaning")
+    text = render_source_file(doc)
+    if output is not None and str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    output = output or Path(current_app.config["QUESTION_BANKS"]) / "sources" / f"{source_id}.md"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    words = sum(len(p.split()) for p in doc.paragraphs)
+    click.echo(
+        f"Wrote {output}: {len(doc.paragraphs)} paragraphs, {words} words. Review it, "
+        "then cite paragraphs as p1…pN in a bank."
+    )
