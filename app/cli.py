@@ -16,8 +16,11 @@ from flask_migrate import upgrade as migrate_upgrade
 from gunicorn.app.base import BaseApplication
 
 from app import accounts
+from app.cli_attempts import attempts_group
 from app.cli_banks import banks, sources
-from app.database import declare_write_intent
+from app.cli_export import demo_data, export_group
+from app.cli_quizzes import quizzes_group
+from app.database import writing
 from app.demo import load_demo, print_logins
 from app.extensions import db
 from app.models import Role
@@ -26,7 +29,10 @@ from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to ``app`` so ``flask --app app X`` works as ``hustings X``."""
-    for command in (users, serve, upgrade_db, demo, banks, sources):
+    for command in (
+        users, serve, upgrade_db, demo, banks, sources, quizzes_group, export_group, demo_data,
+        attempts_group,
+    ):
         app.cli.add_command(command)
 
 
@@ -68,19 +74,19 @@ def create_user_command(
         raise click.BadParameter(
             f"use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters", param_hint="password"
         )
-    declare_write_intent()
-    try:
-        user = accounts.create_user(
-            email=email,
-            name=name,
-            password=password,
-            role=Role.INSTRUCTOR if instructor else Role.STUDENT,
-            student_number=student_id,
-        )
-    except accounts.AccountError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with writing():
+        try:
+            user = accounts.create_user(
+                email=email,
+                name=name,
+                password=password,
+                role=Role.INSTRUCTOR if instructor else Role.STUDENT,
+                student_number=student_id,
+            )
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
     click.echo(f"Created {user.role} {user.email}.")
 
 
@@ -95,8 +101,13 @@ def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> 
     """Run the production WSGI server (gunicorn), after bringing the schema up to date."""
     bring_schema_up_to_date()
     if with_demo:
-        declare_write_intent()
-        print_logins(load_demo(), base_url=f"http://{host}:{port}/")
+        with writing():
+            logins = load_demo()
+        print_logins(logins, base_url=f"http://{host}:{port}/")
+        # The demo is served over plain HTTP on this machine; browsers drop Secure cookies
+        # there. Real deployments run without --demo, behind HTTPS, with Secure cookies.
+        current_app.config["SESSION_COOKIE_SECURE"] = False
+        click.echo("Demo mode: session cookies are not marked Secure (plain HTTP on localhost).")
     run_gunicorn(
         {
             "bind": f"{host}:{port}",
@@ -141,5 +152,6 @@ def run_gunicorn(options: dict[str, Any]) -> None:
 def demo() -> None:
     """Load every bank and create the demo course, logins and attempts (idempotent)."""
     bring_schema_up_to_date()
-    declare_write_intent()
-    print_logins(load_demo())
+    with writing():
+        logins = load_demo()
+    print_logins(logins)

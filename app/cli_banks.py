@@ -22,7 +22,7 @@ from app.banks.lint import lint_banks
 from app.banks.schema import Bank as BankFile
 from app.banks.schema import Problem, load_bank_paths, parse_bank
 from app.banks.sync import SyncReport, sync_banks
-from app.database import declare_write_intent
+from app.database import writing
 from app.extensions import db
 from app.models import Bank, Question, QuestionVersion
 
@@ -48,18 +48,20 @@ def load_paths(paths: tuple[Path, ...], *, quiet: bool = False) -> SyncReport | 
     banks, errors, _warnings = check_paths(paths)
     if errors:
         return None
-    declare_write_intent()
     total = sum(len(b.questions) for b in banks)
-    try:
-        if quiet or total < 50:
-            report = sync_banks(banks)
-        else:
-            with click.progressbar(length=total, label="Loading questions", file=sys.stderr) as bar:
-                report = sync_banks(banks, progress=bar.update)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    with writing():
+        try:
+            if quiet or total < 50:
+                report = sync_banks(banks)
+            else:
+                with click.progressbar(
+                    length=total, label="Loading questions", file=sys.stderr
+                ) as bar:
+                    report = sync_banks(banks, progress=bar.update)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
     return report
 
 

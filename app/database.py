@@ -8,6 +8,8 @@ waits for the write lock up front. Read-only requests keep plain deferred transa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -37,6 +39,19 @@ def ensure_write_transaction() -> None:
     _write_intent.set(True)
     if db.engine.dialect.name == "sqlite":
         db.session.rollback()
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Run a block (a CLI command, a job) as one write transaction, then restore the mode."""
+    previous = _write_intent.get()
+    if not previous and db.engine.dialect.name == "sqlite":
+        db.session.rollback()  # end any deferred (read) transaction before taking the lock
+    _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.set(previous)
 
 
 def configure_engine(engine: Engine) -> None:

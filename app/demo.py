@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from app import accounts
+from app.banks.schema import load_bank_paths
+from app.banks.sync import SyncReport, sync_banks
 from app.extensions import db
 from app.models import Course, Role
 
@@ -33,7 +38,20 @@ class DemoLogins:
     join_code: str
 
 
-def load_demo() -> DemoLogins:
+class DemoError(RuntimeError):
+    """The shipped banks did not validate; the demo cannot be built on them."""
+
+
+def load_banks(folder: Path) -> SyncReport:
+    banks, problems = load_bank_paths([folder])
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise DemoError("\n".join(str(p) for p in errors))
+    return sync_banks(banks)
+
+
+def load_demo(banks_folder: Path | None = None) -> DemoLogins:
+    load_banks(banks_folder or Path(current_app.config["QUESTION_BANKS"]))
     course = db.session.scalar(select(Course).where(Course.join_code == DEMO_JOIN_CODE))
     instructor = accounts.find_user_by_email(INSTRUCTOR[0]) or accounts.create_user(
         email=INSTRUCTOR[0], name=INSTRUCTOR[1], password=DEMO_PASSWORD, role=Role.INSTRUCTOR

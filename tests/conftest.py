@@ -16,9 +16,11 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_migrate import stamp
 from sqlalchemy import text
 
 from app import create_app
+from app.database import declare_write_intent
 from app.extensions import db as _db
 from tests import factories
 
@@ -89,6 +91,7 @@ class Databases:
                 # The schema comes from the models here; tests/test_migrations.py proves the
                 # migrations produce the same schema.
                 _db.create_all()
+                stamp()  # so `hustings demo`/`serve`, which upgrade first, see an up-to-date schema
                 _db.engine.dispose()
             self.urls[backend] = url
         return self.urls[backend]
@@ -128,8 +131,10 @@ def empty_all_tables() -> None:
 def app(databases: Databases, backend: str) -> Iterator[Flask]:
     url = databases.url(backend)
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    declare_write_intent(False)  # CLI commands run in this thread may have left it on
     with app.app_context():
         yield app
+        declare_write_intent(False)
         _db.session.rollback()
         empty_all_tables()
         _db.session.remove()
