@@ -10,8 +10,17 @@ from app.models import Attempt, Course, Enrolment, Question, User
 
 def test_create_instructor(runner, db):
     result = runner.invoke(
-        args=["users", "create", "--instructor", "--email", "Prof@Example.test", "--name",
-              "Prof X", "--password", "a long password"],
+        args=[
+            "users",
+            "create",
+            "--instructor",
+            "--email",
+            "Prof@Example.test",
+            "--name",
+            "Prof X",
+            "--password",
+            "a long password",
+        ],
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "prof@example.test"))
@@ -21,12 +30,29 @@ def test_create_instructor(runner, db):
 def test_create_user_refuses_duplicates_and_short_passwords(runner, make):
     make.student(email="taken@example.test")
     result = runner.invoke(
-        args=["users", "create", "--email", "TAKEN@example.test", "--name", "X",
-              "--password", "a long password"],
+        args=[
+            "users",
+            "create",
+            "--email",
+            "TAKEN@example.test",
+            "--name",
+            "X",
+            "--password",
+            "a long password",
+        ],
     )
     assert result.exit_code != 0 and "already exists" in result.output
     result = runner.invoke(
-        args=["users", "create", "--email", "new@example.test", "--name", "X", "--password", "short"],
+        args=[
+            "users",
+            "create",
+            "--email",
+            "new@example.test",
+            "--name",
+            "X",
+            "--password",
+            "short",
+        ],
     )
     assert result.exit_code != 0 and "10 to" in result.output
 
