@@ -1,4 +1,4 @@
-"""Migrations bring an empty SQLite and an empty PostgreSQL database to exactly the models' schema."""
+"""Migrations bring an empty SQLite or PostgreSQL database to exactly the models' schema."""
 
 from __future__ import annotations
 
