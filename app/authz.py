@@ -29,6 +29,14 @@ def course_role(user: User, course_id: int) -> str | None:
     )
 
 
+def library_instructor() -> User:
+    """Any instructor: sources and banks are a library shared by the whole installation."""
+    user = _user()
+    if not user.is_instructor:
+        abort(404)
+    return user
+
+
 def course_for_instructor(course_id: int) -> Course:
     user = _user()
     course = db.session.get(Course, course_id)
@@ -62,6 +70,17 @@ def quiz_for_student(quiz_id: int) -> Quiz:
     if quiz is None or not quiz.published or course_role(user, quiz.course_id) != Role.STUDENT:
         abort(404)
     return quiz
+
+
+def quiz_for_taker(quiz_id: int) -> tuple[Quiz, bool]:
+    """A quiz the user may take, and whether it is a preview: students take published quizzes
+    of their courses; the course's instructors take any of its quizzes as a preview."""
+    user = _user()
+    quiz = db.session.get(Quiz, quiz_id)
+    role = course_role(user, quiz.course_id) if quiz is not None else None
+    if quiz is None or role is None or (role == Role.STUDENT and not quiz.published):
+        abort(404)
+    return quiz, role == Role.INSTRUCTOR
 
 
 def own_attempt(attempt_id: int) -> Attempt:

@@ -5,6 +5,7 @@ Commands are thin: they parse options, call the same services the views use, and
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 from typing import Any
@@ -144,7 +145,10 @@ def run_gunicorn(options: dict[str, Any]) -> None:
 
     sys.argv = [sys.argv[0]]  # gunicorn parses argv; ours were for click
     os.environ.setdefault("HUSTINGS_SERVER", "gunicorn")
-    HustingsServer().run()
+    # Serve from an empty context, not inside the CLI's app context: forked workers would
+    # inherit it, and Flask reuses an active app context for every request, so `g` (Flask-Login's
+    # user, the CSRF token) and the database session would pass from one user to the next.
+    contextvars.Context().run(HustingsServer().run)
 
 
 @click.command("demo")

@@ -35,6 +35,8 @@ TEST_CONFIG: dict[str, Any] = {
     "ARGON2_MEMORY_COST": 8,
     "ARGON2_PARALLELISM": 1,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Flask-Limiter keeps `enabled` on its process-wide singleton: say it on every app.
+    "RATELIMIT_ENABLED": True,
     "REDIS_URL": None,
 }
 

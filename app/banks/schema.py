@@ -14,7 +14,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from string import ascii_lowercase
@@ -295,9 +295,15 @@ class _Meta:
 class _Checker:
     """Walks one bank's node tree, collecting problems and building canonical specs."""
 
-    def __init__(self, filename: str, base_dir: Path | None) -> None:
+    def __init__(
+        self,
+        filename: str,
+        base_dir: Path | None,
+        known_sources: Mapping[str, SourceDocument] | None = None,
+    ) -> None:
         self.filename = filename
         self.base_dir = base_dir
+        self.known_sources = known_sources
         self.problems: list[Problem] = []
         self.qid: str | None = None
         self.sources: dict[str, SourceDocument] = {}
@@ -665,6 +671,8 @@ class _Checker:
                     },
                 )
                 document = self.source_file(fields["file"][1])
+            elif self.known_sources is not None and set(fields) == {"id"}:
+                document = self.known_source(id_node, source_id)
             else:
                 document = self.embedded_source(item, fields, source_id)
             if source_id is None:
@@ -681,6 +689,20 @@ class _Checker:
                 self.broken_sources.add(source_id)
                 continue
             self.sources[source_id] = document
+
+    def known_source(self, id_node: Node | None, source_id: str | None) -> SourceDocument | None:
+        """A source cited by id alone: one the caller already knows (e.g. from the database)."""
+        if source_id is None or id_node is None or self.known_sources is None:
+            return None
+        document = self.known_sources.get(source_id)
+        if document is None:
+            self.error(
+                id_node,
+                f"source `{source_id}` is not in the library"
+                f"{_did_you_mean(source_id, self.known_sources)}; import it first, or embed it "
+                "with `title`, `publication` and `text`",
+            )
+        return document
 
     def embedded_source(
         self, node: Node, fields: dict[str, tuple[Node, Node]], source_id: str | None
@@ -1186,9 +1208,12 @@ class _Checker:
 
 
 def _parse(
-    text: str | bytes, filename: str, base_dir: Path | None
+    text: str | bytes,
+    filename: str,
+    base_dir: Path | None,
+    known_sources: Mapping[str, SourceDocument] | None = None,
 ) -> tuple[Bank | None, list[Problem], _Meta]:
-    checker = _Checker(filename, base_dir)
+    checker = _Checker(filename, base_dir, known_sources)
     too_big = Problem(filename, 1, None, "the file is larger than 2 MB; split the bank")
     if isinstance(text, bytes | bytearray):
         if len(text) > MAX_FILE_BYTES:
@@ -1214,16 +1239,24 @@ def _parse(
 
 
 def parse_bank(
-    text: str | bytes, *, filename: str, base_dir: Path | None = None
+    text: str | bytes,
+    *,
+    filename: str,
+    base_dir: Path | None = None,
+    known_sources: Mapping[str, SourceDocument] | None = None,
 ) -> tuple[Bank | None, list[Problem]]:
     """Validate one bank's text. Never raises; the Bank is None if there is any error.
 
-    `base_dir` is the folder `file:` sources are resolved in (and confined to)."""
-    bank, problems, _ = _parse(text, filename, base_dir)
+    `base_dir` is the folder `file:` sources are resolved in (and confined to).
+    `known_sources` (e.g. the sources already in the database) may be cited by id alone:
+    `sources: [{id: two-coups}]`; without it, a source needs `file:` or embedded text."""
+    bank, problems, _ = _parse(text, filename, base_dir, known_sources)
     return bank, problems
 
 
-def _load(path: Path) -> tuple[Bank | None, list[Problem], _Meta]:
+def _load(
+    path: Path, known_sources: Mapping[str, SourceDocument] | None = None
+) -> tuple[Bank | None, list[Problem], _Meta]:
     filename = str(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -1232,7 +1265,7 @@ def _load(path: Path) -> tuple[Bank | None, list[Problem], _Meta]:
         data = path.read_bytes()
     except OSError as exc:
         return None, [Problem(filename, 1, None, f"cannot read the file: {exc.strerror}")], _Meta()
-    return _parse(data, filename, path.parent)
+    return _parse(data, filename, path.parent, known_sources)
 
 
 def load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
@@ -1241,11 +1274,14 @@ def load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
     return bank, problems
 
 
-def load_bank_paths(paths: Iterable[Path]) -> tuple[list[Bank], list[Problem]]:
+def load_bank_paths(
+    paths: Iterable[Path], *, known_sources: Mapping[str, SourceDocument] | None = None
+) -> tuple[list[Bank], list[Problem]]:
     """Validate many files (a folder means its *.yaml, not sources/) and check ids across them.
 
     Returns the banks that parsed and every problem; if any problem is an error the caller
-    must change nothing (ids shared across files make a partial load unsafe)."""
+    must change nothing (ids shared across files make a partial load unsafe).
+    `known_sources` may be cited by id alone, as in `parse_bank`."""
     problems: list[Problem] = []
     files: list[Path] = []
     for path in map(Path, paths):
@@ -1264,7 +1300,7 @@ def load_bank_paths(paths: Iterable[Path]) -> tuple[list[Bank], list[Problem]]:
     question_ids: dict[str, str] = {}
     sources: dict[str, tuple[SourceDocument, str]] = {}
     for path in unique.values():
-        bank, file_problems, meta = _load(path)
+        bank, file_problems, meta = _load(path, known_sources)
         problems.extend(file_problems)
         if bank is None:
             continue

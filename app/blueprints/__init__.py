@@ -2,6 +2,15 @@
 
 from flask import Blueprint
 
-from app.blueprints import auth, courses
+from app.blueprints import auth, builder, courses, dashboards, exports, grading, library, student
 
-BLUEPRINTS: list[Blueprint] = [auth.bp, courses.bp]
+BLUEPRINTS: list[Blueprint] = [
+    auth.bp,
+    courses.bp,
+    builder.bp,
+    grading.bp,
+    student.bp,
+    dashboards.bp,
+    exports.bp,
+    library.bp,
+]

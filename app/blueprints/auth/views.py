@@ -154,4 +154,6 @@ def change_password() -> str | Response:
 
 @bp.app_context_processor
 def _inject_logout_form() -> dict[str, object]:
-    return {"logout_form": LogoutForm() if current_user.is_authenticated else None}
+    # formdata=None: never read the request body here (an error page for a 413 renders this).
+    form = LogoutForm(formdata=None) if current_user.is_authenticated else None
+    return {"logout_form": form}

@@ -1,0 +1,3 @@
+from app.blueprints.builder.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from app.blueprints.grading.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from app.blueprints.library.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,294 @@
+"""Importing articles through the web: clean, review, fix breaks, save; every bad input refused."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from app.banks.articles import parse_source_file
+from app.models import Paragraph, Source
+from tests.library.conftest import BANKS, SHARED_ARTICLES, counts, snapshot, upload
+
+needs_shared = pytest.mark.skipif(
+    not SHARED_ARTICLES.is_dir(), reason="shared/articles (the raw articles) is not present"
+)
+
+REAL = {
+    "tale-of-two-coups": {
+        "id": "two-coups",
+        "title": "This is a tale of two coups",
+        "publication": "Opinion piece",
+        "date": "",
+        "url": "",
+        "author": "",
+    },
+    "kamikaze-mission": {
+        "id": "kamikaze",
+        "title": "It was always a kamikaze mission",
+        "publication": "The Guardian",
+        "date": "2016-09",
+        "url": "",
+        "author": "",
+    },
+}
+META = {
+    "id": "op-ed",
+    "title": "An op-ed",
+    "publication": "The Paper",
+    "date": "2016-09-25",
+    "url": "https://example.org/op-ed",
+    "author": "",
+}
+
+
+def textarea(page: str, name: str = "paragraphs") -> str:
+    match = re.search(rf'<textarea[^>]*name="{name}"[^>]*>\r?\n?(.*?)</textarea>', page, re.S)
+    assert match, page[:2000]
+    return html.unescape(match.group(1))
+
+
+def review(client: Any, **data: Any) -> Any:
+    return client.post("/teach/sources/import", data={"format": "auto", **data})
+
+
+def save(client: Any, text: str, **meta: Any) -> Any:
+    return client.post(
+        "/teach/sources/review", data={**META, **meta, "paragraphs": text, "save": "Save source"}
+    )
+
+
+@needs_shared
+@pytest.mark.parametrize("name", sorted(REAL))
+@pytest.mark.parametrize("how", ["paste", "file"])
+def test_real_article_through_the_form_gives_the_committed_source(
+    teacher_client: Any, db: Any, name: str, how: str
+) -> None:
+    raw = (SHARED_ARTICLES / f"{name}.txt").read_text(encoding="utf-8")
+    meta = REAL[name]
+    data = {"text": raw} if how == "paste" else {"file": upload(raw, f"{name}.txt")}
+    page = review(teacher_client, **meta, **data)
+    assert page.status_code == 200, page.get_data(as_text=True)[:3000]
+    assert counts(db)["source"] == 0  # nothing saved before review
+    text = textarea(page.get_data(as_text=True))
+    committed = (BANKS / "sources" / f"{name}.md").read_text(encoding="utf-8")
+    expected = parse_source_file(committed)
+    assert text.split("\n\n") == list(expected.paragraphs)
+
+    saved = teacher_client.post(
+        "/teach/sources/review", data={**meta, "paragraphs": text, "save": "Save"}
+    )
+    assert saved.status_code == 302
+    source = db.session.scalar(select(Source).where(Source.slug == meta["id"]))
+    assert [p.text for p in source.paragraphs] == list(expected.paragraphs)
+    assert [p.position for p in source.paragraphs] == list(range(1, len(expected.paragraphs) + 1))
+    download = teacher_client.get(f"/teach/sources/{meta['id']}/download")
+    assert download.get_data(as_text=True) == committed  # the same file, byte for byte
+    assert 'filename="' + meta["id"] + '.md"' in download.headers["Content-Disposition"]
+
+
+def test_source_page_numbers_paragraphs_and_sentences(teacher_client: Any, db: Any) -> None:
+    text = "First one. Second one.\n\nOnly sentence here.\n\nA. B c. Third? Yes."
+    assert save(teacher_client, text).status_code == 302
+    page = teacher_client.get("/teach/sources/op-ed").get_data(as_text=True)
+    assert 'id="p1"' in page and 'id="p3"' in page and 'id="p4"' not in page
+    assert '<span class="sentence" id="p1.s2">Second one.</span>' in page
+    assert 'id="p3.s1"' in page
+    assert "The Paper, 2016-09-25" in page
+    assert "author not given" in page
+    listing = teacher_client.get("/teach/sources/").get_data(as_text=True)
+    assert "An op-ed" in listing and "author not given" in listing
+    assert re.search(r"<td>3</td>", listing)
+
+
+def test_review_fixes_paragraph_breaks_before_saving(teacher_client: Any, db: Any) -> None:
+    page = review(teacher_client, **META, text="One para.\n\nTwo para.\n\nThree para.")
+    assert textarea(page.get_data(as_text=True)) == "One para.\n\nTwo para.\n\nThree para."
+    # merge 1 and 2, split 3, and preview again: nothing is saved yet
+    edited = "One para.\nTwo para.\n\nThree\n\npara."
+    again = teacher_client.post(
+        "/teach/sources/review", data={**META, "paragraphs": edited, "preview": "Preview"}
+    )
+    body = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert textarea(body) == "One para. Two para.\n\nThree\n\npara."
+    assert 'id="p3"' in body and 'id="p4"' not in body
+    assert counts(db)["source"] == 0
+    assert save(teacher_client, textarea(body)).status_code == 302
+    rows = db.session.scalars(select(Paragraph.text).order_by(Paragraph.position)).all()
+    assert rows == ["One para. Two para.", "Three", "para."]
+
+
+def test_html_file_is_cleaned_of_scripts_and_pages_escape(teacher_client: Any, db: Any) -> None:
+    raw = (
+        "<html><head><script>steal()</script><style>p{}</style></head><body>"
+        "<p>Labour &amp; the <b>unions</b>.<script>alert(1)</script></p>"
+        '<p onclick="evil()">Second &lt;script&gt;alert(2)&lt;/script&gt; para.</p>'
+        "</body></html>"
+    )
+    page = review(teacher_client, **META, file=upload(raw, "page.html"))
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    text = textarea(body)
+    assert "steal()" not in text and "alert(1)" not in text and "evil()" not in text
+    assert text.split("\n\n") == ["Labour & the unions.", "Second <script>alert(2)</script> para."]
+    assert "<script>" not in body  # the escaped text is shown as text
+    assert "&lt;script&gt;alert(2)" in body
+    assert save(teacher_client, text).status_code == 302
+    shown = teacher_client.get("/teach/sources/op-ed").get_data(as_text=True)
+    assert "<script>" not in shown and "&lt;script&gt;alert(2)&lt;/script&gt;" in shown
+
+
+def test_xss_in_metadata_and_text_is_inert(teacher_client: Any, db: Any) -> None:
+    evil = '<img src=x onerror="alert(1)">'
+    response = save(
+        teacher_client,
+        f"Text {evil} here.\n\n<script>alert(3)</script>",
+        title=f"Title {evil}",
+        publication=f"Pub {evil}",
+        author=f"<b>{evil}</b>",
+    )
+    assert response.status_code == 302
+    for url in ("/teach/sources/op-ed", "/teach/sources/", "/teach/library/"):
+        page = teacher_client.get(url).get_data(as_text=True)
+        assert "<img" not in page and "<script>alert" not in page, url
+        assert "&lt;img src=x onerror=" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"text": ""}, "Paste the article, or choose a file"),
+        ({"text": "Pasted.", "file": upload("Filed.", "a.txt")}, "not both"),
+        ({"file": upload(b"caf\xe9 au lait\n", "a.txt")}, "not UTF-8 text (byte 4, line 1"),
+        ({"file": upload(b"line\nbad \xff\xfe\n", "a.txt")}, "line 2"),
+        ({"file": upload(b"x" * (400 * 1024 + 1), "big.txt")}, "the limit is 400 KB"),
+        ({"text": "nul \x00 byte"}, "control character (U+0000)"),
+        ({"text": "x", "file": upload(b"", "")}, None),  # an empty file field is no file
+        ({"text": "<nav>Facebook</nav>", "format": "html"}, "No text was left after cleaning"),
+        ({"text": "Some text.", "id": "Bad Id"}, "lower-case letters"),
+        ({"text": "Some text.", "date": "2016-13-01"}, "YYYY, YYYY-MM or YYYY-MM-DD"),
+        ({"text": "Some text.", "url": "javascript:alert(1)"}, "http:// or https://"),
+        ({"text": "Some text.", "title": ""}, "This field is required"),
+        ({"text": "Some text.", "title": "x" * 301}, "longer than 300 characters"),
+        ({"text": "Some text.", "format": "pdf"}, "Not a valid choice"),
+    ],
+)
+def test_bad_import_input_gets_a_clear_error_and_saves_nothing(
+    teacher_client: Any, db: Any, data: dict, message: str | None
+) -> None:
+    before = snapshot(db)
+    response = review(teacher_client, **{**META, **data})
+    body = html.unescape(response.get_data(as_text=True))
+    if message is None:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 400, body[:2000]
+        assert message in body
+        assert "Nothing was saved" in body
+    assert snapshot(db) == before
+
+
+def test_oversized_request_is_refused(teacher_client: Any, db: Any) -> None:
+    # encoded in memory: the test client would spool a big body to a file it never closes
+    boundary, body = encode_multipart(
+        {**META, "format": "auto", "file": FileStorage(io.BytesIO(b"x" * 5_000_000), "huge.txt")}
+    )
+    response = teacher_client.post(
+        "/teach/sources/import",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+    assert counts(db)["source"] == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"paragraphs": "   \n\n  "}, "The text is empty"),
+        ({"paragraphs": "A\x00B"}, "control character"),
+        ({"date": "1999-02-30"}, "YYYY, YYYY-MM or YYYY-MM-DD"),
+        ({"url": "ftp://example.org"}, "http:// or https://"),
+        ({"id": "../etc"}, "lower-case letters"),
+        ({"publication": " "}, "This field is required"),
+    ],
+)
+def test_save_validates_again_on_the_server(
+    teacher_client: Any, db: Any, data: dict, message: str
+) -> None:
+    form = {**META, "paragraphs": "A paragraph.", "save": "Save", **data}
+    response = teacher_client.post("/teach/sources/review", data=form)
+    assert response.status_code == 400
+    assert message in html.unescape(response.get_data(as_text=True))
+    assert counts(db)["source"] == 0
+
+
+@pytest.mark.both_dbs
+def test_existing_id_with_other_text_needs_confirmation(
+    backend: str, teacher_client: Any, db: Any
+) -> None:
+    assert save(teacher_client, "One.\n\nTwo.\n\nThree.").status_code == 302
+    before = snapshot(db)
+    refused = save(teacher_client, "One changed.\n\nTwo.")
+    body = html.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 409
+    assert "already in the library with different text" in body
+    assert "Choose another id" in body
+    assert snapshot(db) == before
+    # the same text again is no change at all
+    assert save(teacher_client, "One.\n\nTwo.\n\nThree.").status_code == 302
+    assert snapshot(db) == before
+    source_id = db.session.scalar(select(Source.id))
+    paragraph_ids = db.session.scalars(select(Paragraph.id).order_by(Paragraph.position)).all()
+    replaced = save(teacher_client, "One changed.\n\nTwo.", replace="y")
+    assert replaced.status_code == 302
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(Paragraph.id, Paragraph.position, Paragraph.text).order_by(Paragraph.position)
+    ).all()
+    assert [(r.position, r.text) for r in rows] == [(1, "One changed."), (2, "Two.")]
+    assert [r.id for r in rows] == paragraph_ids[:2]  # numbers kept: same rows updated
+    assert db.session.scalar(select(Source.id)) == source_id
+
+
+def test_replacement_that_breaks_evidence_is_refused(
+    teacher_client: Any, db: Any, real_banks: Any
+) -> None:
+    before = snapshot(db)
+    response = save(
+        teacher_client,
+        "Just one paragraph now.",
+        replace="y",
+        id="two-coups",
+        title="This is a tale of two coups",
+        publication="Opinion piece",
+        date="",
+        url="",
+    )
+    body = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 409
+    assert "pointing nowhere" in body and "tc-triumvirate: two-coups:p11" in body
+    assert snapshot(db) == before
+
+
+def test_oversized_pasted_text_is_refused(teacher_client: Any, db: Any) -> None:
+    """A field over Flask's form memory limit is a 413 page, not a crash."""
+    response = review(teacher_client, **META, text="“quoted” " * 100_000)
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+    assert counts(db)["source"] == 0
+
+
+def test_ids_of_library_pages_are_refused(teacher_client: Any, db: Any) -> None:
+    response = save(teacher_client, "Text.", id="import")
+    assert response.status_code == 409
+    assert "names a library page" in html.unescape(response.get_data(as_text=True))
+    assert counts(db)["source"] == 0
