@@ -6,7 +6,6 @@ Idempotent: running it again finds what it made before and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from pathlib import Path
 
 import click

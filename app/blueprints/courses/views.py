@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from app import accounts, authz
+from app import accounts, attempts, authz
 from app.blueprints.courses.forms import CourseForm, JoinForm, RosterForm
+from app.blueprints.student.forms import CsrfForm
+from app.database import ensure_write_transaction
 from app.extensions import db
 from app.models import Course, Enrolment, Role, User
 from app.roster import parse_roster
@@ -127,4 +131,13 @@ def student_course(course_id: int) -> str | Response:
     course, role = authz.course_for_member(course_id)
     if role == Role.INSTRUCTOR:
         return redirect(url_for("courses.roster", course_id=course.id))
-    return render_template("courses/student_course.html", course=course)
+    user, now = _me(), datetime.now(UTC)
+    overdue = attempts.overdue_attempts_of(user.id, course.id, now)
+    if overdue:
+        # Attempts left open past their time are finalised as soon as they are next seen.
+        ensure_write_transaction()
+        for attempt in attempts.overdue_attempts_of(user.id, course.id, now):
+            attempts.finalise_if_overdue(attempt, now)
+        db.session.commit()
+    rows = attempts.course_quizzes(course.id, user, now)
+    return render_template("courses/student_course.html", course=course, rows=rows, form=CsrfForm())

@@ -1,0 +1,719 @@
+"""Attempt services: start or resume, save a response, submit, finalise overdue attempts.
+
+Services flush and never commit; the view or CLI command that calls them commits. They take
+``now`` explicitly so that tests, the sweeper and demo scripts can drive time, and they never
+touch the request, so a script can take a quiz with them.
+
+Concurrency rules, enforced by the database rather than by hope:
+- one open attempt per student and quiz: the partial unique index ``uq_attempt_one_open``; a
+  start that loses a race rolls back its savepoint and resumes the winner's attempt;
+- saves and submits of one attempt are serialised by locking the attempt row (``FOR UPDATE`` on
+  PostgreSQL; SQLite write transactions are serialised by ``BEGIN IMMEDIATE``), so a submit
+  grades exactly the answers saved before it and a save after it is refused;
+- a response keeps the last accepted client sequence number; an older tab's save is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+
+from app import deadlines, review
+from app.attempt_view import (
+    InvalidAnswer,
+    SourceView,
+    clean_value,
+    evidence_source,
+    from_page,
+    is_answered,
+    make_layout,
+    source_view,
+)
+from app.extensions import db
+from app.grading import aggregate_attempt_scores
+from app.models import (
+    Accommodation,
+    Attempt,
+    AttemptState,
+    Paragraph,
+    Question,
+    QuestionVersion,
+    Quiz,
+    QuizSlot,
+    QuizSource,
+    Response,
+    Source,
+    User,
+)
+from app.scoring import apply_auto_grade, recompute_attempt_total
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "AttemptClosed",
+    "AttemptError",
+    "GradingFailed",
+    "InvalidAnswer",
+    "NotAvailable",
+    "StaleWrite",
+    "UnknownQuestion",
+    "answer",
+    "close_overdue",
+    "finalise_if_overdue",
+    "save_response",
+    "start_or_resume",
+    "submit",
+]
+
+
+class AttemptError(Exception):
+    """A refusal with a message fit to show the student; ``status`` is the HTTP status."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAvailable(AttemptError):
+    status = 403
+
+
+class AttemptClosed(AttemptError):
+    status = 409
+
+
+class StaleWrite(AttemptError):
+    status = 409
+
+
+class UnknownQuestion(AttemptError):
+    status = 404
+
+
+class GradingFailed(AttemptError):
+    """Grading raised: the submit was rolled back and the attempt flagged (commit the flag)."""
+
+    status = 500
+
+
+# --- configuration and caches ---------------------------------------------------------------
+
+
+def grace_seconds() -> float:
+    """``ATTEMPT_GRACE_SECONDS`` from the app config (60 outside an app)."""
+    if has_app_context():
+        return float(current_app.config.get("ATTEMPT_GRACE_SECONDS", 60))
+    return 60.0
+
+
+class _LRU:
+    """A small thread-safe LRU for immutable things (specs by version id, articles by hash)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+# QuestionVersion rows never change once written, so their specs are safe to keep in every
+# process; articles are keyed by their content hash for the same reason.
+_SPECS = _LRU(4096)
+_SOURCES = _LRU(64)
+
+
+def clear_caches() -> None:
+    _SPECS.clear()
+    _SOURCES.clear()
+
+
+def specs_for(version_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Specs by QuestionVersion id, from the cache or one query for the missing ones.
+
+    Treat the returned dicts as read-only: they are shared.
+    """
+    out: dict[int, dict[str, Any]] = {}
+    missing: list[int] = []
+    for vid in set(version_ids):
+        spec = _SPECS.get(vid)
+        if spec is None:
+            missing.append(vid)
+        else:
+            out[vid] = spec
+    if missing:
+        for vid, spec in db.session.execute(
+            select(QuestionVersion.id, QuestionVersion.spec).where(QuestionVersion.id.in_(missing))
+        ):
+            _SPECS.put(vid, spec)
+            out[vid] = spec
+    return out
+
+
+def quiz_sources(quiz_id: int) -> list[SourceView]:
+    """The quiz's articles in order, paragraphs from the cache when the text is unchanged."""
+    rows = db.session.execute(
+        select(
+            Source.id,
+            Source.slug,
+            Source.title,
+            Source.publication,
+            Source.date,
+            Source.author,
+            Source.url,
+            Source.content_hash,
+        )
+        .join(QuizSource, QuizSource.source_id == Source.id)
+        .where(QuizSource.quiz_id == quiz_id)
+        .order_by(QuizSource.position, Source.id)
+    ).all()
+    several = len(rows) > 1
+    out: list[SourceView] = []
+    missing = [r for r in rows if _SOURCES.get((r.id, r.content_hash, several)) is None]
+    paragraphs: dict[int, list[tuple[int, str, list[str]]]] = {r.id: [] for r in missing}
+    if missing:
+        for p in db.session.execute(
+            select(Paragraph.source_id, Paragraph.position, Paragraph.text, Paragraph.sentences)
+            .where(Paragraph.source_id.in_([r.id for r in missing]))
+            .order_by(Paragraph.source_id, Paragraph.position)
+        ):
+            paragraphs[p.source_id].append((p.position, p.text, p.sentences or []))
+    for r in rows:
+        key = (r.id, r.content_hash, several)
+        view = _SOURCES.get(key)
+        if view is None:
+            byline = ", ".join(
+                [x for x in (r.publication, r.date) if x] + [r.author or "author not given"]
+            )
+            view = source_view(r.slug, r.title, byline, r.url, paragraphs[r.id], several=several)
+            _SOURCES.put(key, view)
+        out.append(view)
+    return out
+
+
+def evidence_refs(spec: dict[str, Any], sources: Sequence[SourceView]) -> list[str]:
+    source = evidence_source(spec, sources)
+    if source is None:
+        return []
+    return [ref for ref, _ in source.refs(spec.get("select") or "paragraph")]
+
+
+# --- rules about quizzes --------------------------------------------------------------------
+
+
+def accommodation_for(quiz_id: int, user_id: int) -> Accommodation | None:
+    return db.session.scalar(
+        select(Accommodation).where(
+            Accommodation.quiz_id == quiz_id, Accommodation.user_id == user_id
+        )
+    )
+
+
+def close_time(quiz: Quiz, accommodation: Accommodation | None) -> datetime | None:
+    return deadlines.effective_close(
+        quiz.closes_at, accommodation.closes_at if accommodation else None
+    )
+
+
+def attempts_limit(quiz: Quiz, accommodation: Accommodation | None) -> int | None:
+    """How many attempts the student may make; None means unlimited."""
+    if quiz.attempts_allowed == 0:
+        return None
+    return quiz.attempts_allowed + (accommodation.extra_attempts if accommodation else 0)
+
+
+def open_attempt(quiz_id: int, user_id: int) -> Attempt | None:
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.quiz_id == quiz_id,
+            Attempt.user_id == user_id,
+            Attempt.state == AttemptState.IN_PROGRESS,
+        )
+    )
+
+
+def _counted_attempts(quiz_id: int, user_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Attempt)
+            .where(
+                Attempt.quiz_id == quiz_id,
+                Attempt.user_id == user_id,
+                Attempt.is_preview.is_(False),
+            )
+        )
+        or 0
+    )
+
+
+def why_not_start(
+    quiz: Quiz, accommodation: Accommodation | None, used: int, now: datetime
+) -> str | None:
+    """Why a student cannot start a new attempt now, or None when they can."""
+    if not quiz.published:
+        return "This quiz is not available."
+    if quiz.opens_at is not None and now < quiz.opens_at:
+        return f"This quiz opens at {quiz.opens_at:%d %b %Y %H:%M} UTC."
+    closes = close_time(quiz, accommodation)
+    if closes is not None and now >= closes:
+        return "This quiz has closed."
+    limit = attempts_limit(quiz, accommodation)
+    if limit is not None and used >= limit:
+        return "You have used all your attempts at this quiz."
+    return None
+
+
+# --- start ------------------------------------------------------------------------------------
+
+
+def start_or_resume(quiz: Quiz, user: User, now: datetime, preview: bool = False) -> Attempt:
+    """The student's open attempt (a second tab or device resumes it), or a new one.
+
+    An open attempt past its deadline is finalised and returned submitted. ``preview`` starts an
+    instructor's preview attempt, which ignores the window and attempt limits and never counts.
+    Raises NotAvailable with the reason when no attempt may start.
+    """
+    # Count before looking for an open attempt: an attempt another request commits in between
+    # is then seen as open (and resumed) rather than only counted (and refused).
+    used = 0 if preview else _counted_attempts(quiz.id, user.id)
+    existing = open_attempt(quiz.id, user.id)
+    if existing is not None:
+        finalise_if_overdue(existing, now)
+        return existing
+    accommodation = None if preview else accommodation_for(quiz.id, user.id)
+    if not preview:
+        reason = why_not_start(quiz, accommodation, used, now)
+        if reason:
+            raise NotAvailable(reason)
+    number = (
+        db.session.scalar(
+            select(func.max(Attempt.number)).where(
+                Attempt.quiz_id == quiz.id, Attempt.user_id == user.id
+            )
+        )
+        or 0
+    ) + 1
+    deadline = deadlines.compute_deadline(
+        now,
+        quiz.time_limit_minutes,
+        None if preview else close_time(quiz, accommodation),
+        multiplier=accommodation.time_multiplier if accommodation else 1.0,
+        extra_minutes=accommodation.extra_minutes if accommodation else 0,
+    )
+    seed = secrets.randbelow(2**31 - 1)
+    try:
+        with db.session.begin_nested():
+            attempt = Attempt(
+                quiz_id=quiz.id,
+                user_id=user.id,
+                number=number,
+                state=AttemptState.IN_PROGRESS,
+                is_preview=preview,
+                seed=seed,
+                started_at=now,
+                deadline_at=deadline,
+            )
+            db.session.add(attempt)
+            db.session.flush()
+            count = lay_out(attempt, quiz)
+            if count == 0:
+                raise NotAvailable("This quiz has no questions yet.")
+    except IntegrityError:
+        # Another tab or device started the attempt at the same moment: resume theirs.
+        winner = open_attempt(quiz.id, user.id)
+        if winner is None:
+            raise
+        return winner
+    return attempt
+
+
+def lay_out(attempt: Attempt, quiz: Quiz) -> int:
+    """Create the attempt's empty responses: questions drawn and shuffled with the attempt's
+    seed (so the same attempt always gets the same layout), orders stored per response."""
+    rng = random.Random(attempt.seed)  # shuffling, not secrecy
+    slots = db.session.scalars(
+        select(QuizSlot).where(QuizSlot.quiz_id == quiz.id).order_by(QuizSlot.position)
+    ).all()
+    latest = and_(
+        QuestionVersion.question_id == Question.id,
+        QuestionVersion.version == Question.latest_version,
+    )
+    fixed_ids = [s.question_id for s in slots if s.question_id is not None]
+    fixed: dict[int, QuestionVersion] = {}
+    if fixed_ids:
+        fixed = {
+            qv.question_id: qv
+            for qv in db.session.scalars(
+                select(QuestionVersion).join(Question, latest).where(Question.id.in_(fixed_ids))
+            )
+        }
+    used = set(fixed)
+    entries: list[tuple[QuizSlot, QuestionVersion]] = []
+    for slot in slots:
+        if slot.question_id is not None:
+            if slot.question_id in fixed:
+                entries.append((slot, fixed[slot.question_id]))
+            continue
+        stmt = (
+            select(QuestionVersion)
+            .join(Question, latest)
+            .where(Question.bank_id == slot.draw_bank_id, Question.retired_at.is_(None))
+            .order_by(Question.id)
+        )
+        if slot.draw_skill:
+            stmt = stmt.where(QuestionVersion.skill == slot.draw_skill)
+        if slot.draw_difficulty:
+            stmt = stmt.where(QuestionVersion.difficulty == slot.draw_difficulty)
+        if slot.draw_type:
+            stmt = stmt.where(QuestionVersion.type == slot.draw_type)
+        candidates = [qv for qv in db.session.scalars(stmt) if qv.question_id not in used]
+        picked = rng.sample(candidates, min(slot.draw_count, len(candidates)))
+        if len(picked) < slot.draw_count:
+            log.warning(
+                "quiz %s slot %s: drew %s of %s", quiz.id, slot.id, len(picked), slot.draw_count
+            )
+        used.update(qv.question_id for qv in picked)
+        entries.extend((slot, qv) for qv in picked)
+    if quiz.shuffle_questions:
+        rng.shuffle(entries)
+    per_page = quiz.questions_per_page or 0
+    total = 0.0
+    for i, (slot, qv) in enumerate(entries, start=1):
+        _SPECS.put(qv.id, qv.spec)
+        points = slot.points if slot.points is not None else qv.points
+        total += points
+        db.session.add(
+            Response(
+                attempt_id=attempt.id,
+                position=i,
+                page=(i - 1) // per_page + 1 if per_page > 0 else 1,
+                slot_id=slot.id,
+                question_version_id=qv.id,
+                max_points=points,
+                layout=make_layout(qv.spec, rng, quiz.shuffle_options),
+                value=None,
+                seq=0,
+            )
+        )
+    attempt.max_score = round(total, 2)
+    db.session.flush()
+    return len(entries)
+
+
+# --- save ---------------------------------------------------------------------------------------
+
+
+def _lock(attempt: Attempt) -> None:
+    """Re-read the attempt under a row lock, so saves and submits of it happen one at a time."""
+    db.session.refresh(attempt, with_for_update=True)
+
+
+def _check_open(attempt: Attempt, now: datetime) -> None:
+    if attempt.state != AttemptState.IN_PROGRESS:
+        raise AttemptClosed("This attempt has been submitted; answers can no longer be changed.")
+    if deadlines.is_overdue(attempt.deadline_at, now, grace_seconds()):
+        _finalise(attempt, now, "timer")
+        raise AttemptClosed(
+            "Time is up: this attempt was submitted with the answers saved before the deadline."
+        )
+
+
+def save_response(
+    attempt: Attempt,
+    position: int,
+    value: Any,
+    seq: Any,
+    now: datetime,
+    *,
+    page_ids: bool = True,
+) -> Response:
+    """Store the answer to question ``position`` if ``seq`` is newer than the stored one.
+
+    Repeating the last accepted save (same seq, same value: a retry whose reply was lost) is a
+    no-op success. Raises StaleWrite for an older seq, AttemptClosed after submit or past the
+    deadline's grace, UnknownQuestion, InvalidAnswer. ``page_ids``: the value names matching
+    choices and ordering items as the page does (per-attempt aliases); scripts pass spec ids.
+    """
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq < 2**31:
+        raise InvalidAnswer("The save carried no valid sequence number; reload the page.")
+    _lock(attempt)
+    _check_open(attempt, now)
+    response = db.session.scalar(
+        select(Response).where(Response.attempt_id == attempt.id, Response.position == position)
+    )
+    if response is None:
+        raise UnknownQuestion("There is no such question in this attempt.")
+    spec = specs_for([response.question_version_id])[response.question_version_id]
+    refs = evidence_refs(spec, quiz_sources(attempt.quiz_id)) if spec["type"] == "evidence" else ()
+    if page_ids:
+        value = from_page(spec, response.layout or {}, value)
+    cleaned = clean_value(spec, value, evidence_refs=refs)
+    if seq <= response.seq:
+        if seq == response.seq and cleaned == response.value:
+            return response
+        raise StaleWrite(
+            "This answer was changed in another tab or window. Reload the page to see the latest "
+            "answers before you continue."
+        )
+    response.value = cleaned
+    response.seq = seq
+    response.saved_at = now
+    response.state = "answered" if is_answered(cleaned) else "unanswered"
+    db.session.flush()
+    return response
+
+
+def answer(attempt: Attempt, position: int, value: Any, now: datetime) -> Response:
+    """Save ``value`` as the newest answer to question ``position`` (for scripts and the demo,
+    which have no tab to keep a sequence number)."""
+    current = db.session.scalar(
+        select(Response.seq).where(Response.attempt_id == attempt.id, Response.position == position)
+    )
+    if current is None:
+        raise UnknownQuestion("There is no such question in this attempt.")
+    return save_response(attempt, position, value, current + 1, now, page_ids=False)
+
+
+# --- submit -----------------------------------------------------------------------------------
+
+
+def submit(attempt: Attempt, now: datetime, by: str = "student") -> Attempt:
+    """Finalise the attempt once: grade the saved answers and total them.
+
+    Idempotent: submitting a submitted attempt returns it unchanged, so double clicks, two tabs
+    and retries all see the same result. If grading raises, everything the submit did is rolled
+    back, the attempt is flagged for the instructor and GradingFailed is raised; the caller
+    should commit (to keep the flag) and tell the student their answers are safe.
+    """
+    _lock(attempt)
+    if attempt.state == AttemptState.SUBMITTED:
+        return attempt
+    _finalise(attempt, now, by)
+    return attempt
+
+
+def _finalise(attempt: Attempt, now: datetime, by: str) -> None:
+    try:
+        with db.session.begin_nested():
+            responses = db.session.scalars(
+                select(Response)
+                .where(Response.attempt_id == attempt.id)
+                .order_by(Response.position)
+            ).all()
+            specs = specs_for(r.question_version_id for r in responses)
+            for response in responses:
+                apply_auto_grade(response, specs[response.question_version_id])
+            attempt.state = AttemptState.SUBMITTED
+            attempt.submitted_at = now
+            attempt.submitted_by = by
+            attempt.flagged = None
+            recompute_attempt_total(attempt)
+    except Exception as exc:
+        log.exception("grading attempt %s failed; attempt flagged", attempt.id)
+        attempt.flagged = f"Grading failed {now:%Y-%m-%d %H:%M} UTC: {type(exc).__name__}: {exc}"[
+            :500
+        ]
+        db.session.flush()
+        raise GradingFailed(
+            "Your answers are saved, but the quiz could not be marked just now. Your instructor "
+            "has been told; you do not need to do anything."
+        ) from exc
+
+
+def is_overdue(attempt: Attempt, now: datetime) -> bool:
+    return attempt.state == AttemptState.IN_PROGRESS and deadlines.is_overdue(
+        attempt.deadline_at, now, grace_seconds()
+    )
+
+
+def finalise_if_overdue(attempt: Attempt, now: datetime) -> bool:
+    """Lazily submit an open attempt past its deadline and grace; True when it did.
+
+    A grading failure leaves the attempt open and flagged (and returns False).
+    """
+    if not is_overdue(attempt, now):
+        return False
+    try:
+        submit(attempt, now, by="timer")
+    except GradingFailed:
+        return False
+    return attempt.state == AttemptState.SUBMITTED
+
+
+def close_overdue(now: datetime) -> list[int]:
+    """Finalise every open attempt past its deadline and grace (the cron sweeper).
+
+    Idempotent: an attempt is finalised once, with the answers saved so far; running twice, or
+    beside a student's own submit, changes nothing more. Returns the ids it finalised.
+    """
+    cutoff = now - timedelta(seconds=grace_seconds())
+    cutoff_ids = db.session.scalars(
+        select(Attempt.id)
+        .where(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at < cutoff)
+        .order_by(Attempt.id)
+    ).all()
+    closed: list[int] = []
+    for attempt_id in cutoff_ids:
+        attempt = db.session.get(Attempt, attempt_id)
+        if attempt is None or not is_overdue(attempt, now):
+            continue
+        _lock(attempt)
+        if attempt.state != AttemptState.IN_PROGRESS:
+            continue
+        try:
+            _finalise(attempt, now, "sweeper")
+        except GradingFailed:
+            continue
+        closed.append(attempt_id)
+    return closed
+
+
+# --- what the pages show -----------------------------------------------------------------------
+
+
+@dataclass
+class QuizRow:
+    """One quiz as a student sees it on the course page."""
+
+    quiz: Quiz
+    status: str  # upcoming, open, in_progress, submitted, closed
+    close_at: datetime | None
+    open_attempt: Attempt | None
+    attempts: list[Attempt] = field(default_factory=list)
+    attempts_left: int | None = None
+    can_start: bool = False
+    reason: str | None = None
+    score: float | None = None
+    max_score: float | None = None
+    score_visible: bool = False
+    awaiting_grading: bool = False
+
+
+def course_quizzes(course_id: int, user: User, now: datetime) -> list[QuizRow]:
+    """The published quizzes of a course with this student's state in each (three queries)."""
+    quizzes = db.session.scalars(
+        select(Quiz)
+        .where(Quiz.course_id == course_id, Quiz.published.is_(True))
+        .order_by(Quiz.opens_at.is_(None), Quiz.opens_at, Quiz.id)
+    ).all()
+    ids = [q.id for q in quizzes]
+    attempts: dict[int, list[Attempt]] = {i: [] for i in ids}
+    accommodations: dict[int, Accommodation] = {}
+    if ids:
+        for a in db.session.scalars(
+            select(Attempt)
+            .where(
+                Attempt.quiz_id.in_(ids), Attempt.user_id == user.id, Attempt.is_preview.is_(False)
+            )
+            .order_by(Attempt.number)
+        ):
+            attempts[a.quiz_id].append(a)
+        accommodations = {
+            a.quiz_id: a
+            for a in db.session.scalars(
+                select(Accommodation).where(
+                    Accommodation.quiz_id.in_(ids), Accommodation.user_id == user.id
+                )
+            )
+        }
+    return [quiz_row(q, attempts[q.id], accommodations.get(q.id), now) for q in quizzes]
+
+
+def quiz_row(
+    quiz: Quiz, attempts: list[Attempt], accommodation: Accommodation | None, now: datetime
+) -> QuizRow:
+    closes = close_time(quiz, accommodation)
+    current = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
+    submitted = [a for a in attempts if a.state == AttemptState.SUBMITTED]
+    limit = attempts_limit(quiz, accommodation)
+    reason = why_not_start(quiz, accommodation, len(attempts), now)
+    row = QuizRow(
+        quiz=quiz,
+        status="open",
+        close_at=closes,
+        open_attempt=current,
+        attempts=attempts,
+        attempts_left=None if limit is None else max(0, limit - len(attempts)),
+        can_start=current is None and reason is None,
+        reason=reason,
+    )
+    if current is not None:
+        row.status = "in_progress"
+    elif quiz.opens_at is not None and now < quiz.opens_at:
+        row.status = "upcoming"
+    elif submitted:
+        row.status = "submitted"
+    elif closes is not None and now >= closes:
+        row.status = "closed"
+    if submitted:
+        visible = review.visibility(quiz.review_policy, submitted=True, close_time=closes, now=now)
+        row.score_visible = visible.score
+        row.awaiting_grading = any(a.needs_grading for a in submitted)
+        if visible.score:
+            scores = [a.score for a in submitted if a.score is not None]
+            row.score = aggregate_attempt_scores(quiz.grading_method, scores)
+            row.max_score = submitted[-1].max_score
+    return row
+
+
+def attempt_history(quiz_id: int, user_id: int) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.quiz_id == quiz_id, Attempt.user_id == user_id)
+            .order_by(Attempt.number)
+        )
+    )
+
+
+def responses_of(attempt: Attempt) -> list[Response]:
+    return list(
+        db.session.scalars(
+            select(Response).where(Response.attempt_id == attempt.id).order_by(Response.position)
+        )
+    )
+
+
+def overdue_attempts_of(user_id: int, course_id: int, now: datetime) -> list[Attempt]:
+    """The user's open attempts in a course whose time (and grace) has run out."""
+    open_ones = db.session.scalars(
+        select(Attempt)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(
+            Attempt.user_id == user_id,
+            Quiz.course_id == course_id,
+            Attempt.state == AttemptState.IN_PROGRESS,
+            Attempt.deadline_at.is_not(None),
+        )
+    ).all()
+    return [a for a in open_ones if is_overdue(a, now)]

@@ -1,0 +1,3 @@
+from app.blueprints.student.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,409 @@
+"""Taking a quiz: start or resume, the quiz page, autosave, submit, results and history.
+
+Views are thin: load and authorize through ``app.authz``, call one service of ``app.attempts``,
+commit, redirect. Nothing of the answer key is put into a page unless ``review_visibility``
+allows it: the quiz page is built from ``attempt_view.question_view`` only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app import attempts, authz, deadlines
+from app.attempt_view import (
+    InvalidAnswer,
+    SourceView,
+    clean_value,
+    evidence_source,
+    form_value,
+    from_page,
+    is_answered,
+    order_ranks,
+    page_value,
+    parse_ref,
+    question_view,
+    review_view,
+    word_count,
+)
+from app.blueprints.student.forms import CsrfForm
+from app.database import ensure_write_transaction
+from app.extensions import db
+from app.models import Attempt, AttemptState, User
+
+bp = Blueprint("student", __name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+@bp.app_template_filter("points")
+def _points(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+@bp.app_template_filter("ref_label")
+def _ref_label(ref: str) -> str:
+    """``"src:p4.s2"`` → "Paragraph 4, sentence 2" (never the raw id)."""
+    parsed = parse_ref(ref) if isinstance(ref, str) else None
+    if parsed is None:
+        return str(ref)
+    _, paragraph, sentence = parsed
+    return f"Paragraph {paragraph}" + (f", sentence {sentence}" if sentence else "")
+
+
+def _load_attempt(attempt_id: int) -> Attempt:
+    """The user's own attempt, finalised first when its time ran out (a lazy sweep)."""
+    attempt = authz.own_attempt(attempt_id)
+    now = _now()
+    if attempts.is_overdue(attempt, now):
+        ensure_write_transaction()
+        attempt = authz.own_attempt(attempt_id)
+        if attempts.finalise_if_overdue(attempt, now):
+            flash("Time is up: your saved answers were submitted.", "warning")
+        db.session.commit()
+    return attempt
+
+
+# --- quiz overview and start --------------------------------------------------------------------
+
+
+@bp.route("/quizzes/<int:quiz_id>")
+@login_required
+def quiz(quiz_id: int) -> str:
+    quiz, preview = authz.quiz_for_taker(quiz_id)
+    g.no_store = True
+    me = _me()
+    history = attempts.attempt_history(quiz.id, me.id)
+    accommodation = None if preview else attempts.accommodation_for(quiz.id, me.id)
+    counted = [a for a in history if not a.is_preview]
+    row = attempts.quiz_row(quiz, counted, accommodation, _now())
+    open_one = next((a for a in history if a.state == AttemptState.IN_PROGRESS), None)
+    return render_template(
+        "student/quiz.html",
+        quiz=quiz,
+        row=row,
+        history=history,
+        preview=preview,
+        open_attempt=open_one,
+        form=CsrfForm(),
+    )
+
+
+@bp.route("/quizzes/<int:quiz_id>/start", methods=["POST"])
+@login_required
+def start(quiz_id: int) -> WerkzeugResponse:
+    quiz, preview = authz.quiz_for_taker(quiz_id)
+    if not CsrfForm().validate_on_submit():
+        flash("Your form expired. Try again.", "error")
+        return redirect(url_for("student.quiz", quiz_id=quiz.id))
+    try:
+        attempt = attempts.start_or_resume(quiz, _me(), _now(), preview=preview)
+    except attempts.AttemptError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("student.quiz", quiz_id=quiz.id))
+    db.session.commit()
+    if attempt.state == AttemptState.SUBMITTED:
+        flash("Time is up: your saved answers were submitted.", "warning")
+        return redirect(url_for("student.result", attempt_id=attempt.id))
+    return redirect(url_for("student.attempt", attempt_id=attempt.id))
+
+
+# --- the quiz page ---------------------------------------------------------------------------
+
+
+def _page_context(attempt: Attempt, page: int | None) -> dict[str, Any]:
+    quiz = attempt.quiz
+    responses = attempts.responses_of(attempt)
+    specs = attempts.specs_for(r.question_version_id for r in responses)
+    sources = attempts.quiz_sources(quiz.id)
+    pages = sorted({r.page for r in responses}) or [1]
+    if page not in pages:
+        page = pages[0]
+    questions = []
+    for r in responses:
+        if r.page != page:
+            continue
+        spec = specs[r.question_version_id]
+        view = question_view(spec, r.layout or {}, position=r.position, max_points=r.max_points)
+        view.update(
+            value=page_value(spec, r.layout or {}, r.value),
+            seq=r.seq,
+            answered=is_answered(r.value),
+        )
+        _add_choices(view, spec, sources)
+        questions.append(view)
+    now = _now()
+    return {
+        "attempt": attempt,
+        "quiz": quiz,
+        "sources": sources,
+        "questions": questions,
+        "answered": sum(1 for r in responses if is_answered(r.value)),
+        "total": len(responses),
+        "page": page,
+        "pages": pages,
+        "seconds_left": deadlines.seconds_left(attempt.deadline_at, now),
+        "form": CsrfForm(),
+    }
+
+
+def _add_choices(view: dict[str, Any], spec: dict[str, Any], sources: list[SourceView]) -> None:
+    """Template helpers per type: saved ranks, evidence targets, word counts."""
+    if view["type"] == "ordering":
+        view["ranks"] = order_ranks(view["value"])
+    elif view["type"] == "evidence":
+        source = evidence_source(spec, sources)
+        view["source_view"] = source
+        view["anchor_of"] = {p.number: p.anchor for p in source.paragraphs} if source else {}
+    elif view["type"] == "essay":
+        view["words"] = word_count(view["value"])
+    source = next((s for s in sources if s.slug == spec.get("source")), None) or (
+        sources[0] if sources else None
+    )
+    view["anchors"] = {p.number: p.anchor for p in source.paragraphs} if source is not None else {}
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
+    attempt = _load_attempt(attempt_id)
+    if attempt.state == AttemptState.SUBMITTED:
+        return redirect(url_for("student.result", attempt_id=attempt.id))
+    if request.method == "GET":
+        return render_template(
+            "student/attempt.html", **_page_context(attempt, request.args.get("page", type=int))
+        )
+    if not CsrfForm().validate_on_submit():
+        flash(
+            "Your form expired or was sent from elsewhere. Reload the page and try again.", "error"
+        )
+        return redirect(url_for("student.attempt", attempt_id=attempt.id))
+    page = request.form.get("page", type=int)
+    errors, stale, closed = _save_form(attempt)
+    if closed:
+        db.session.commit()
+        flash(closed, "warning")
+        return redirect(url_for("student.result", attempt_id=attempt.id))
+    db.session.commit()
+    if errors:
+        ctx = _page_context(attempt, page)
+        for q in ctx["questions"]:
+            if q["position"] in errors:
+                q["error"] = errors[q["position"]]
+        return render_template("student/attempt.html", **ctx), 400
+    if stale:
+        flash(
+            "Question " + ", ".join(map(str, stale)) + " changed in another tab or window, so "
+            "what this page sent for it was not saved. Check your answer below.",
+            "warning",
+        )
+    action = request.form.get("action", "save")
+    pages = sorted({r.page for r in attempts.responses_of(attempt)})
+    if action == "finish":
+        return redirect(url_for("student.confirm_submit", attempt_id=attempt.id))
+    if action in ("next", "prev") and page in pages:
+        i = pages.index(page) + (1 if action == "next" else -1)
+        page = pages[max(0, min(i, len(pages) - 1))]
+    elif action.startswith("page-") and action[5:].isdigit() and int(action[5:]) in pages:
+        page = int(action[5:])
+    if action == "save" and not stale:
+        flash("Your answers are saved.", "success")
+    return redirect(url_for("student.attempt", attempt_id=attempt.id, page=page))
+
+
+def _save_form(attempt: Attempt) -> tuple[dict[int, str], list[int], str | None]:
+    """Save every question of the posted page whose answer changed (the no-JS path)."""
+    now = _now()
+    page = request.form.get("page", type=int)
+    errors: dict[int, str] = {}
+    stale: list[int] = []
+    for r in attempts.responses_of(attempt):
+        if r.page != page:
+            continue
+        spec = attempts.specs_for([r.question_version_id])[r.question_version_id]
+        try:
+            raw = form_value(spec, r.position, request.form.getlist, r.layout or {})
+        except InvalidAnswer as exc:
+            errors[r.position] = str(exc)
+            continue
+        base = request.form.get(f"seq-{r.position}", type=int)
+        if base is None:
+            continue
+        try:
+            refs = (
+                attempts.evidence_refs(spec, attempts.quiz_sources(attempt.quiz_id))
+                if spec["type"] == "evidence"
+                else ()
+            )
+            if (
+                clean_value(spec, from_page(spec, r.layout or {}, raw), evidence_refs=refs)
+                == r.value
+            ):
+                continue
+            attempts.save_response(attempt, r.position, raw, max(base, 0) + 1, now)
+        except attempts.StaleWrite:
+            stale.append(r.position)
+        except attempts.AttemptClosed as exc:
+            return errors, stale, exc.message
+        except (InvalidAnswer, attempts.AttemptError) as exc:
+            errors[r.position] = getattr(exc, "message", str(exc))
+    return errors, stale, None
+
+
+@bp.route("/attempts/<int:attempt_id>/responses/<int:position>", methods=["POST"])
+@login_required
+def save(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
+    """Autosave one answer: JSON ``{"value": ..., "seq": n}`` → ``{"saved_at", "seq"}``."""
+    attempt = authz.own_attempt(attempt_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(error="bad_request", message="Send the answer as JSON."), 400
+    try:
+        response = attempts.save_response(
+            attempt, position, data.get("value"), data.get("seq"), _now()
+        )
+    except attempts.StaleWrite as exc:
+        db.session.rollback()
+        return jsonify(error="stale", message=exc.message), 409
+    except (attempts.AttemptClosed, attempts.GradingFailed) as exc:
+        db.session.commit()  # keep a lazy finalisation (or the flag) that happened on the way
+        return jsonify(
+            error="closed",
+            message=exc.message,
+            result_url=url_for("student.result", attempt_id=attempt.id),
+        ), 409
+    except attempts.UnknownQuestion as exc:
+        db.session.rollback()
+        return jsonify(error="not_found", message=exc.message), 404
+    except (InvalidAnswer, attempts.AttemptError) as exc:
+        db.session.rollback()
+        return jsonify(error="invalid", message=getattr(exc, "message", str(exc))), 400
+    db.session.commit()
+    saved_at = response.saved_at or _now()
+    return jsonify(saved_at=saved_at.isoformat(), seq=response.seq), 200
+
+
+# --- submit ---------------------------------------------------------------------------------
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
+@login_required
+def confirm_submit(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
+    attempt = _load_attempt(attempt_id)
+    if attempt.state == AttemptState.SUBMITTED:
+        return redirect(url_for("student.result", attempt_id=attempt.id))
+    form = CsrfForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash("Your form expired. Submit again.", "error")
+            return redirect(url_for("student.confirm_submit", attempt_id=attempt.id))
+        by = "timer" if request.form.get("by") == "timer" else "student"
+        try:
+            attempts.submit(attempt, _now(), by=by)
+        except attempts.GradingFailed as exc:
+            db.session.commit()  # keeps the flag; the submit itself was rolled back
+            return render_template(
+                "errors/error.html", status=503, title="Not marked yet", message=exc.message
+            ), 503
+        db.session.commit()
+        return redirect(url_for("student.result", attempt_id=attempt.id))
+    responses = attempts.responses_of(attempt)
+    unanswered = [r for r in responses if not is_answered(r.value)]
+    return render_template(
+        "student/submit.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        unanswered=unanswered,
+        total=len(responses),
+        seconds_left=deadlines.seconds_left(attempt.deadline_at, _now()),
+        form=form,
+    )
+
+
+# --- results and history -------------------------------------------------------------------
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int) -> str | WerkzeugResponse:
+    attempt = _load_attempt(attempt_id)
+    if attempt.state != AttemptState.SUBMITTED:
+        return redirect(url_for("student.attempt", attempt_id=attempt.id))
+    quiz = attempt.quiz
+    now = _now()
+    accommodation = (
+        None if attempt.is_preview else attempts.accommodation_for(quiz.id, attempt.user_id)
+    )
+    shown = authz.review_visibility(
+        quiz, attempt, close_time=attempts.close_time(quiz, accommodation), now=now
+    )
+    questions: list[dict[str, Any]] = []
+    sources: list[SourceView] = []
+    highlight: set[str] = set()
+    if shown.anything:
+        responses = attempts.responses_of(attempt)
+        specs = attempts.specs_for(r.question_version_id for r in responses)
+        sources = attempts.quiz_sources(quiz.id)
+        for r in responses:
+            spec = specs[r.question_version_id]
+            view = review_view(
+                spec,
+                r.layout or {},
+                position=r.position,
+                max_points=r.max_points,
+                value=r.value,
+                state=r.state,
+                score=r.score,
+                feedback=r.feedback or [],
+                comment=r.comment or "",
+                shown=shown,
+            )
+            _add_choices(view, spec, sources)
+            view["evidence_links"] = _evidence_links(view.get("evidence", []), sources)
+            highlight.update(anchor for _, anchor in view["evidence_links"])
+            questions.append(view)
+    return render_template(
+        "student/result.html",
+        attempt=attempt,
+        quiz=quiz,
+        shown=shown,
+        questions=questions,
+        sources=sources if shown.evidence else [],
+        highlight=highlight,
+    )
+
+
+def _evidence_links(refs: list[str], sources: list[SourceView]) -> list[tuple[str, str]]:
+    """(label, anchor) for each evidence ref, e.g. ("paragraph 4", "p4")."""
+    out: list[tuple[str, str]] = []
+    several = len(sources) > 1
+    for ref in refs:
+        slug, _, rest = ref.rpartition(":")
+        source = next((s for s in sources if s.slug == slug), None)
+        number = rest[1:].split(".")[0]
+        if source is None or not number.isdigit():
+            continue
+        para = next((p for p in source.paragraphs if p.number == int(number)), None)
+        if para is None:
+            continue
+        label = f"paragraph {para.number}"
+        if ".s" in rest:
+            label += f", sentence {rest.split('.s')[1]}"
+        if several:
+            label += f" of “{source.title}”"
+        if (label, para.anchor) not in out:
+            out.append((label, para.anchor))
+    return out
