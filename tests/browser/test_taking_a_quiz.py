@@ -42,10 +42,21 @@ def open_quiz(live, page, s: Setup) -> int:
     return int(page.url.rsplit("/", 1)[1])
 
 
-def qid_position(live, attempt_id: int) -> dict[str, int]:
+class Positions(dict):
+    """Question id → position, plus each question's per-attempt aliases (matching choices and
+    ordering items are named on the page by aliases, never by their spec ids)."""
+
+    alias: dict[str, dict[str, str]]
+
+
+def qid_position(live, attempt_id: int) -> Positions:
     fresh(live)
-    rows = live.db.session.scalars(select(Response).where(Response.attempt_id == attempt_id))
-    return {r.question_version.spec["id"]: r.position for r in rows}
+    rows = list(
+        live.db.session.scalars(select(Response).where(Response.attempt_id == attempt_id))
+    )
+    pos = Positions({r.question_version.spec["id"]: r.position for r in rows})
+    pos.alias = {r.question_version.spec["id"]: (r.layout or {}).get("alias", {}) for r in rows}
+    return pos
 
 
 def wait_saved(page) -> None:
@@ -55,16 +66,17 @@ def wait_saved(page) -> None:
     )
 
 
-def answer_everything(page, pos: dict[str, int]) -> None:
+def answer_everything(page, pos: Positions) -> None:
     page.check(f"#q{pos['q-single']}-b")
     page.check(f"#q{pos['q-multiple']}-a")
     page.check(f"#q{pos['q-multiple']}-b")
     page.check(f"#q{pos['q-tf']}-false")
     page.fill(f"#q{pos['q-short']}-text", "Labourish")
-    page.select_option(f"#q{pos['q-match']}-match-1", "1")
-    page.select_option(f"#q{pos['q-match']}-match-2", "2")
+    match, order = pos.alias["q-match"], pos.alias["q-order"]
+    page.select_option(f"#q{pos['q-match']}-match-1", match["1"])
+    page.select_option(f"#q{pos['q-match']}-match-2", match["2"])
     for rank, item in enumerate("abc", start=1):
-        page.select_option(f"#q{pos['q-order']}-rank-{item}", str(rank))
+        page.select_option(f"#q{pos['q-order']}-rank-{order[item]}", str(rank))
     page.check(f"#q{pos['q-evidence']}-2")
     page.fill(f"#q{pos['q-essay']}-text", "A thoughtful essay of more than five words.")
 
