@@ -75,15 +75,51 @@ POLICY: dict[str, str] = {
     "student.confirm_submit": ATTEMPT_OWNER,
     "student.result": ATTEMPT_OWNER,
 }
-for _endpoint in ["accommodations", "add_draw", "add_questions", "clear_accommodation", "move_slot", "preview_question", "publish", "questions", "quiz_list", "remove_slot", "settings", "update_slot"]:
+for _endpoint in [
+    "accommodations",
+    "add_draw",
+    "add_questions",
+    "clear_accommodation",
+    "move_slot",
+    "preview_question",
+    "publish",
+    "questions",
+    "quiz_list",
+    "remove_slot",
+    "settings",
+    "update_slot",
+]:
     POLICY[f"builder.{_endpoint}"] = COURSE_INSTRUCTOR
-for _endpoint in ["attempt_grades", "audit", "grade_response", "override_attempt", "override_response", "queue", "regrade"]:
+for _endpoint in [
+    "attempt_grades",
+    "audit",
+    "grade_response",
+    "override_attempt",
+    "override_response",
+    "queue",
+    "regrade",
+]:
     POLICY[f"grading.{_endpoint}"] = COURSE_INSTRUCTOR
 for _endpoint in ["attempt", "items", "overview", "results", "skills", "student"]:
     POLICY[f"dashboards.{_endpoint}"] = COURSE_INSTRUCTOR
 for _endpoint in ["gradebook_csv", "index", "quiz_csv"]:
     POLICY[f"exports.{_endpoint}"] = COURSE_INSTRUCTOR
-for _endpoint in ["bank", "banks", "confirm_bank", "download_yaml", "export_bank", "import_gift", "import_source", "index", "question", "review_source", "source", "source_file", "sources", "upload_bank"]:
+for _endpoint in [
+    "bank",
+    "banks",
+    "confirm_bank",
+    "download_yaml",
+    "export_bank",
+    "import_gift",
+    "import_source",
+    "index",
+    "question",
+    "review_source",
+    "source",
+    "source_file",
+    "sources",
+    "upload_bank",
+]:
     POLICY[f"library.{_endpoint}"] = ANY_INSTRUCTOR
 
 # Allowed POSTs that need a real form to succeed answer 400 with an explanation; that is fine.
