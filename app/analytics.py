@@ -1,0 +1,1216 @@
+"""Instructors' dashboards: SQL aggregation first, then the pure statistics of app.statistics.
+
+Every function here issues a fixed number of queries whatever the class size: per-response
+work (sums, counts, ranks) happens in SQL with GROUP BY and window functions, and only
+per-question, per-skill or per-student aggregates come back to Python. Preview attempts and
+unsubmitted attempts never count; only students enrolled in the course do.
+
+"The attempt that counts" follows the quiz's grading method (as Moodle's report does):
+highest → the best-scoring attempt (the earliest on a tie), first, last; with "average" every
+submitted attempt counts and the grade is their mean (the same rule as
+``app.grading.aggregate_attempt_scores``; tests check the two agree).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
+
+from app import statistics
+from app.banks.schema import SKILLS
+from app.extensions import db
+from app.models import (
+    Attempt,
+    AttemptState,
+    Enrolment,
+    Question,
+    QuestionVersion,
+    Quiz,
+    QuizSlot,
+    Response,
+    Role,
+    User,
+    UTCDateTime,
+)
+
+ATTEMPT_CHOICES: dict[str, str] = {
+    "graded": "The attempt that counts (by the quiz's grading method)",
+    "first": "First attempts only",
+    "all": "All submitted attempts",
+}
+RESULT_SORTS = ("name", "score", "attempts", "time", "submitted", "state")
+RESULT_STATES: dict[str, str] = {
+    "all": "Everyone",
+    "not_attempted": "Not attempted",
+    "in_progress": "In progress",
+    "submitted": "Submitted",
+    "needs_grading": "Needs grading",
+}
+CHOICE_TYPES = ("single", "multiple")
+NOT_ATTEMPTED_LISTED = 10
+
+
+class AnalyticsError(ValueError):
+    """A request for figures that cannot be answered as asked (unknown choice)."""
+
+
+def skill_label(skill: str) -> str:
+    return SKILLS.get(skill, skill)
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def _students_of(course_id: int) -> Select[Any]:
+    return select(Enrolment.user_id).where(
+        Enrolment.course_id == course_id, Enrolment.role == Role.STUDENT
+    )
+
+
+def _submitted(course_id: int) -> ColumnElement[bool]:
+    """Attempts that count anywhere: submitted, not previews, by a student of the course."""
+    return and_(
+        Attempt.state == AttemptState.SUBMITTED,
+        Attempt.is_preview.is_(false()),
+        Attempt.user_id.in_(_students_of(course_id)),
+    )
+
+
+def ranked_attempts(
+    course_id: int, quiz_ids: Sequence[int] | None, user_id: int | None = None
+) -> Any:
+    """Submitted attempts with their rank under their quiz's grading method (rk = 1 is the
+    attempt that counts) and per student-and-quiz window aggregates."""
+    method = Quiz.grading_method
+    partition = (Attempt.quiz_id, Attempt.user_id)
+    order = (
+        case((method == "highest", -func.coalesce(Attempt.score, 0.0)), else_=literal(0.0)),
+        case((method.in_(("last", "average")), -Attempt.number), else_=Attempt.number),
+    )
+    where = [_submitted(course_id), Quiz.course_id == course_id]
+    if quiz_ids is not None:
+        where.append(Attempt.quiz_id.in_(quiz_ids))
+    if user_id is not None:  # windows are per student, so filtering first changes nothing
+        where.append(Attempt.user_id == user_id)
+    return (
+        select(
+            Attempt.id.label("attempt_id"),
+            Attempt.quiz_id,
+            Attempt.user_id,
+            Attempt.number,
+            Attempt.score,
+            Attempt.max_score,
+            Attempt.started_at,
+            Attempt.submitted_at,
+            method.label("method"),
+            func.row_number().over(partition_by=partition, order_by=order).label("rk"),
+            func.row_number().over(partition_by=partition, order_by=Attempt.number).label("nth"),
+            func.count().over(partition_by=partition).label("n_attempts"),
+            func.avg(Attempt.score).over(partition_by=partition).label("avg_score"),
+            func.avg(Attempt.max_score).over(partition_by=partition).label("avg_max"),
+            func.max(case((Attempt.needs_grading, 1), else_=0))
+            .over(partition_by=partition)
+            .label("any_needs_grading"),
+        )
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(*where)
+        .subquery("ranked")
+    )
+
+
+def graded_subquery(course_id: int, quiz_ids: Sequence[int] | None = None) -> Any:
+    """One row per (quiz, student) with a submitted attempt: the grade by the quiz's grading
+    method, its maximum, the attempt that counts and the number of attempts."""
+    r = ranked_attempts(course_id, quiz_ids)
+    is_average = r.c.method == "average"
+    return (
+        select(
+            r.c.quiz_id,
+            r.c.user_id,
+            r.c.attempt_id,
+            r.c.number,
+            r.c.started_at,
+            r.c.submitted_at,
+            r.c.n_attempts,
+            r.c.any_needs_grading,
+            case((is_average, r.c.avg_score), else_=r.c.score).label("grade"),
+            case((is_average, r.c.avg_max), else_=r.c.max_score).label("max_grade"),
+        )
+        .where(r.c.rk == 1)
+        .subquery("graded")
+    )
+
+
+def counted_attempts(
+    course_id: int, quiz_ids: Sequence[int] | None, which: str, user_id: int | None = None
+) -> Select[Any]:
+    """Ids of the attempts a statistic counts: ``graded`` (the attempts that count by each
+    quiz's grading method; all of them under "average"), ``first`` or ``all``."""
+    if which not in ATTEMPT_CHOICES:
+        raise AnalyticsError(f"unknown attempts choice {which!r}")
+    r = ranked_attempts(course_id, quiz_ids, user_id)
+    if which == "all":
+        return select(r.c.attempt_id)
+    if which == "first":
+        return select(r.c.attempt_id).where(r.c.nth == 1)
+    return select(r.c.attempt_id).where(or_(r.c.rk == 1, r.c.method == "average"))
+
+
+def _pending_response() -> ColumnElement[bool]:
+    """A response still waiting for a person (mirrors app.scoring.needs_person)."""
+    return and_(
+        Response.state == "needs_grading",
+        Response.manual_score.is_(None),
+        Response.override_score.is_(None),
+    )
+
+
+def _pct(value: float | None, out_of: float | None) -> float | None:
+    if value is None or not out_of:
+        return None
+    return 100 * value / out_of
+
+
+def students_with(
+    course_id: int, graded: Any, has_grade: Any, columns: list[Any], empty: list[Any]
+) -> Any:
+    """Rows of ``graded`` (a per-student derived table, driving the join into the indexed
+    user and enrolment tables) plus one row for each enrolled student without any, ordered
+    by name. Joining the other way round (students LEFT JOIN a derived table) makes SQLite
+    scan the derived table once per student."""
+    with_grades = (
+        select(*_identity(), *columns)
+        .select_from(graded)
+        .join(User, User.id == graded.c.user_id)
+        .join(
+            Enrolment,
+            and_(
+                Enrolment.user_id == User.id,
+                Enrolment.course_id == course_id,
+                Enrolment.role == Role.STUDENT,
+            ),
+        )
+    )
+    without = (
+        select(*_identity(), *empty)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(
+            Enrolment.course_id == course_id,
+            Enrolment.role == Role.STUDENT,
+            ~has_grade,
+        )
+    )
+    both = union_all(with_grades, without).subquery("rows")
+    return select(both).order_by(both.c.name, both.c.user_id)
+
+
+def _identity() -> list[Any]:
+    return [
+        User.id.label("user_id"),
+        User.name,
+        User.email,
+        User.student_number,
+        Enrolment.section,
+    ]
+
+
+# --------------------------------------------------------------------------- course overview
+
+
+@dataclass(frozen=True)
+class QuizSummary:
+    quiz_id: int
+    title: str
+    mode: str
+    published: bool
+    grading_method: str
+    students: int
+    submitted_students: int
+    submitted_attempts: int
+    in_progress: int
+    mean: float | None  # points
+    median: float | None
+    max_total: float | None
+    mean_pct: float | None
+    median_pct: float | None
+    not_attempted: int
+    not_attempted_names: tuple[tuple[int, str], ...]
+    needs_grading_responses: int
+    needs_grading_attempts: int
+
+
+@dataclass(frozen=True)
+class CourseOverview:
+    students: int
+    quizzes: tuple[QuizSummary, ...]
+
+    @property
+    def needs_grading(self) -> int:
+        return sum(q.needs_grading_responses for q in self.quizzes)
+
+
+def course_overview(course_id: int) -> CourseOverview:
+    """Per quiz: submissions, mean and median grade, who has not attempted, what needs
+    grading. Six queries whatever the class size."""
+    quizzes = db.session.scalars(
+        select(Quiz).where(Quiz.course_id == course_id).order_by(Quiz.id)
+    ).all()
+    n_students = (
+        db.session.scalar(select(func.count()).select_from(_students_of(course_id).subquery())) or 0
+    )
+    g = graded_subquery(course_id)
+
+    # Count, mean and median per quiz in one pass: number the grades within each quiz and
+    # average the middle one or two.
+    numbered = select(
+        g.c.quiz_id,
+        g.c.grade,
+        g.c.max_grade,
+        g.c.n_attempts,
+        func.row_number().over(partition_by=g.c.quiz_id, order_by=g.c.grade).label("rn"),
+        func.count().over(partition_by=g.c.quiz_id).label("n"),
+    ).subquery()
+    middle = or_(numbered.c.rn == (numbered.c.n + 1) // 2, numbered.c.rn == numbered.c.n // 2 + 1)
+    stats = {
+        row.quiz_id: row
+        for row in db.session.execute(
+            select(
+                numbered.c.quiz_id,
+                func.count().label("n"),
+                func.sum(numbered.c.n_attempts).label("attempts"),
+                func.avg(numbered.c.grade).label("mean"),
+                func.avg(case((middle, func.coalesce(numbered.c.grade, 0.0)))).label("median"),
+                func.max(numbered.c.max_grade).label("max_total"),
+            ).group_by(numbered.c.quiz_id)
+        )
+    }
+
+    # Who has not submitted anything: students × quizzes with no submitted attempt (NOT EXISTS
+    # probes the (quiz, user, number) unique index, so this stays fast for big classes).
+    submitted_any = (
+        select(Attempt.id)
+        .where(
+            Attempt.quiz_id == Quiz.id,
+            Attempt.user_id == User.id,
+            Attempt.state == AttemptState.SUBMITTED,
+            Attempt.is_preview.is_(false()),
+        )
+        .exists()
+    )
+    missing = (
+        select(
+            Quiz.id.label("quiz_id"),
+            User.id.label("user_id"),
+            User.name,
+            func.row_number().over(partition_by=Quiz.id, order_by=(User.name, User.id)).label("rn"),
+            func.count().over(partition_by=Quiz.id).label("n"),
+        )
+        .select_from(Quiz)
+        .join(
+            Enrolment, and_(Enrolment.course_id == Quiz.course_id, Enrolment.role == Role.STUDENT)
+        )
+        .join(User, User.id == Enrolment.user_id)
+        .where(Quiz.course_id == course_id, ~submitted_any)
+        .subquery()
+    )
+    not_attempted: dict[int, int] = {}
+    names: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for row in db.session.execute(
+        select(missing).where(missing.c.rn <= NOT_ATTEMPTED_LISTED).order_by(missing.c.rn)
+    ):
+        not_attempted[row.quiz_id] = row.n
+        names[row.quiz_id].append((row.user_id, row.name))
+
+    open_attempts = dict(
+        db.session.execute(
+            select(Attempt.quiz_id, func.count())
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(
+                Quiz.course_id == course_id,
+                Attempt.state == AttemptState.IN_PROGRESS,
+                Attempt.is_preview.is_(false()),
+                Attempt.user_id.in_(_students_of(course_id)),
+            )
+            .group_by(Attempt.quiz_id)
+        ).all()
+    )
+    pending = {
+        row.quiz_id: row
+        for row in db.session.execute(
+            select(
+                Attempt.quiz_id,
+                func.count().label("responses"),
+                func.count(func.distinct(Attempt.id)).label("attempts"),
+            )
+            .join(Response, Response.attempt_id == Attempt.id)
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(Quiz.course_id == course_id, _submitted(course_id), _pending_response())
+            .group_by(Attempt.quiz_id)
+        )
+    }
+
+    summaries = []
+    for quiz in quizzes:
+        s = stats.get(quiz.id)
+        mean = float(s.mean) if s is not None and s.mean is not None else None
+        med = float(s.median) if s is not None and s.median is not None else None
+        max_total = float(s.max_total) if s is not None and s.max_total is not None else None
+        p = pending.get(quiz.id)
+        summaries.append(
+            QuizSummary(
+                quiz_id=quiz.id,
+                title=quiz.title,
+                mode=quiz.mode,
+                published=quiz.published,
+                grading_method=quiz.grading_method,
+                students=n_students,
+                submitted_students=s.n if s is not None else 0,
+                submitted_attempts=int(s.attempts or 0) if s is not None else 0,
+                in_progress=open_attempts.get(quiz.id, 0),
+                mean=mean,
+                median=med,
+                max_total=max_total,
+                mean_pct=_pct(mean, max_total),
+                median_pct=_pct(med, max_total),
+                not_attempted=not_attempted.get(quiz.id, 0),
+                not_attempted_names=tuple(names.get(quiz.id, ())),
+                needs_grading_responses=p.responses if p is not None else 0,
+                needs_grading_attempts=p.attempts if p is not None else 0,
+            )
+        )
+    return CourseOverview(students=n_students, quizzes=tuple(summaries))
+
+
+# --------------------------------------------------------------------------- quiz results
+
+
+@dataclass(frozen=True)
+class AttemptLink:
+    attempt_id: int
+    number: int
+    state: str
+    score: float | None
+    counts: bool
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    user_id: int
+    name: str
+    email: str
+    student_number: str
+    section: str
+    attempts: int
+    grade: float | None
+    max_grade: float | None
+    graded_attempt_id: int | None
+    started_at: datetime | None
+    submitted_at: datetime | None
+    in_progress: bool
+    needs_grading: bool
+    links: tuple[AttemptLink, ...] = ()
+
+    @property
+    def percentage(self) -> float | None:
+        return _pct(self.grade, self.max_grade)
+
+    @property
+    def time_taken(self) -> timedelta | None:
+        if self.started_at is None or self.submitted_at is None:
+            return None
+        return self.submitted_at - self.started_at
+
+    @property
+    def state(self) -> str:
+        if self.needs_grading:
+            return "needs_grading"
+        if self.attempts:
+            return "submitted"
+        if self.in_progress:
+            return "in_progress"
+        return "not_attempted"
+
+
+@dataclass(frozen=True)
+class QuizResults:
+    rows: tuple[ResultRow, ...]
+    total_students: int
+    distribution: tuple[statistics.Bin, ...]
+    mean_pct: float | None
+    median_pct: float | None
+
+
+def _sort_key(sort: str) -> Any:
+    state_order = {"not_attempted": 0, "in_progress": 1, "submitted": 2, "needs_grading": 3}
+    keys = {
+        "name": lambda r: (r.name.casefold(), r.user_id),
+        "score": lambda r: r.percentage,
+        "attempts": lambda r: r.attempts,
+        "time": lambda r: r.time_taken,
+        "submitted": lambda r: r.submitted_at,
+        "state": lambda r: state_order[r.state],
+    }
+    return keys[sort]
+
+
+def quiz_results(
+    quiz: Quiz,
+    *,
+    sort: str = "name",
+    descending: bool = False,
+    state: str = "all",
+    search: str = "",
+) -> QuizResults:
+    """Every enrolled student's result on ``quiz`` (three queries), sorted and filtered by
+    allow-listed keys; students without a value for the sort key go last either way."""
+    if sort not in RESULT_SORTS:
+        raise AnalyticsError(f"unknown sort {sort!r}")
+    if state not in RESULT_STATES:
+        raise AnalyticsError(f"unknown state filter {state!r}")
+    g = graded_subquery(quiz.course_id, [quiz.id])
+    has_open = (
+        select(Attempt.id)
+        .where(
+            Attempt.quiz_id == quiz.id,
+            Attempt.user_id == User.id,
+            Attempt.state == AttemptState.IN_PROGRESS,
+            Attempt.is_preview.is_(false()),
+        )
+        .exists()
+    )
+    has_submitted = (
+        select(Attempt.id)
+        .where(
+            Attempt.quiz_id == quiz.id,
+            Attempt.user_id == User.id,
+            Attempt.state == AttemptState.SUBMITTED,
+            Attempt.is_preview.is_(false()),
+        )
+        .exists()
+    )
+    stmt = students_with(
+        quiz.course_id,
+        g,
+        has_submitted,
+        [
+            g.c.n_attempts,
+            g.c.grade,
+            g.c.max_grade,
+            g.c.attempt_id,
+            g.c.started_at,
+            g.c.submitted_at,
+            g.c.any_needs_grading,
+            has_open.label("n"),
+        ],
+        [
+            type_coerce(null(), Integer()).label("n_attempts"),
+            type_coerce(null(), Float()).label("grade"),
+            type_coerce(null(), Float()).label("max_grade"),
+            type_coerce(null(), Integer()).label("attempt_id"),
+            type_coerce(null(), UTCDateTime()).label("started_at"),
+            type_coerce(null(), UTCDateTime()).label("submitted_at"),
+            type_coerce(null(), Integer()).label("any_needs_grading"),
+            has_open.label("n"),
+        ],
+    )
+    links: dict[int, list[AttemptLink]] = defaultdict(list)
+    for a in db.session.execute(
+        select(Attempt.id, Attempt.user_id, Attempt.number, Attempt.state, Attempt.score)
+        .where(Attempt.quiz_id == quiz.id, Attempt.is_preview.is_(false()))
+        .order_by(Attempt.user_id, Attempt.number)
+    ):
+        links[a.user_id].append(AttemptLink(a.id, a.number, a.state, a.score, False))
+
+    all_rows = []
+    for row in db.session.execute(stmt):
+        counted = row.attempt_id
+        all_rows.append(
+            ResultRow(
+                user_id=row.user_id,
+                name=row.name,
+                email=row.email,
+                student_number=row.student_number or "",
+                section=row.section or "",
+                attempts=row.n_attempts or 0,
+                grade=float(row.grade) if row.grade is not None else None,
+                max_grade=float(row.max_grade) if row.max_grade is not None else None,
+                graded_attempt_id=counted,
+                started_at=row.started_at,
+                submitted_at=row.submitted_at,
+                in_progress=bool(row.n),
+                needs_grading=bool(row.any_needs_grading),
+                links=tuple(
+                    AttemptLink(
+                        link.attempt_id,
+                        link.number,
+                        link.state,
+                        link.score,
+                        link.attempt_id == counted
+                        or (quiz.grading_method == "average" and link.state == "submitted"),
+                    )
+                    for link in links.get(row.user_id, ())
+                ),
+            )
+        )
+    percentages = [r.percentage for r in all_rows if r.percentage is not None]
+    rows = [r for r in all_rows if state == "all" or r.state == state]
+    needle = search.strip().casefold()
+    if needle:
+        rows = [
+            r
+            for r in rows
+            if needle in r.name.casefold()
+            or needle in r.email.casefold()
+            or needle in r.student_number.casefold()
+        ]
+    key = _sort_key(sort)
+    present = [r for r in rows if key(r) is not None]
+    absent = [r for r in rows if key(r) is None]
+    present.sort(key=_sort_key("name"))
+    present.sort(key=key, reverse=descending)
+    absent.sort(key=_sort_key("name"))
+    return QuizResults(
+        rows=tuple(present + absent),
+        total_students=len(all_rows),
+        distribution=tuple(statistics.score_distribution(percentages)),
+        mean_pct=sum(percentages) / len(percentages) if percentages else None,
+        median_pct=statistics.median(percentages),
+    )
+
+
+# --------------------------------------------------------------------------- item analysis
+
+
+@dataclass(frozen=True)
+class OptionRow:
+    option: str
+    text: str
+    count: int
+    share: float | None
+    is_key: bool
+    chosen_more_than_key: bool
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    question_version_id: int
+    label: str
+    key: str
+    version: int
+    type: str
+    skill: str
+    prompt: str
+    stats: statistics.ItemStats
+    options: tuple[OptionRow, ...]
+    pending: int
+
+    @property
+    def reasons(self) -> list[str]:
+        return [statistics.REASONS[r] for r in self.stats.reasons]
+
+
+@dataclass(frozen=True)
+class ItemAnalysis:
+    which: str
+    quiz: statistics.QuizStats
+    items: tuple[ItemRow, ...]
+
+    @property
+    def flagged(self) -> tuple[ItemRow, ...]:
+        return tuple(i for i in self.items if i.stats.needs_checking)
+
+
+def _sum_sorted_xr(x: Any, t: Any) -> dict[int, float]:
+    """Σ x₍ₖ₎·r₍ₖ₎ per item: item marks and rest-of-quiz marks each sorted, paired by rank.
+
+    Rather than joining two ranked copies of every response (quadratic without an index),
+    the k-th smallest mark is read from the few distinct marks of the item and their
+    cumulative counts: the rest-of-quiz row of rank k pairs with the mark whose cumulative
+    range (hi − c, hi] holds k. One query; the join is responses × distinct marks.
+    """
+    item = Response.question_version_id
+    base = (
+        select(item.label("item"), x.label("x"), (t.c.t - x).label("rest"))
+        .join(t, t.c.attempt_id == Response.attempt_id)
+        .subquery("base")
+    )
+    ranked_rest = select(
+        base.c.item,
+        base.c.rest,
+        func.row_number().over(partition_by=base.c.item, order_by=base.c.rest).label("k"),
+    ).subquery("ranked_rest")
+    marks = (
+        select(base.c.item, base.c.x, func.count().label("c"))
+        .group_by(base.c.item, base.c.x)
+        .subquery("marks")
+    )
+    ranges = select(
+        marks.c.item,
+        marks.c.x,
+        marks.c.c,
+        func.sum(marks.c.c).over(partition_by=marks.c.item, order_by=marks.c.x).label("hi"),
+    ).subquery("ranges")
+    return {
+        row[0]: float(row[1] or 0.0)
+        for row in db.session.execute(
+            select(ranked_rest.c.item, func.sum(ranges.c.x * ranked_rest.c.rest))
+            .join(
+                ranges,
+                and_(
+                    ranges.c.item == ranked_rest.c.item,
+                    ranked_rest.c.k > ranges.c.hi - ranges.c.c,
+                    ranked_rest.c.k <= ranges.c.hi,
+                ),
+            )
+            .group_by(ranked_rest.c.item)
+        )
+    }
+
+
+def item_sums_sql(
+    course_id: int, quiz_id: int, which: str
+) -> tuple[statistics.TotalSums, list[statistics.ItemSums], dict[str, int]]:
+    """The sums of docs/item-analysis.md, computed in SQL (four queries).
+
+    Items are question versions (a random slot gives each drawn question its own row); the
+    mark x is the response's effective score (unanswered or ungraded counts 0) and T is the
+    sum of the attempt's marks (Moodle's summarks). Also returns each item's first position.
+    """
+    counted = counted_attempts(course_id, [quiz_id], which)
+    x = func.coalesce(Response.score, 0.0)
+    t = (
+        select(Response.attempt_id, func.sum(x).label("t"))
+        .where(Response.attempt_id.in_(counted))
+        .group_by(Response.attempt_id)
+        .subquery("t")
+    )
+    n, s1, s2, s3, s4 = db.session.execute(
+        select(
+            func.count(),
+            func.sum(t.c.t),
+            func.sum(t.c.t * t.c.t),
+            func.sum(t.c.t * t.c.t * t.c.t),
+            func.sum(t.c.t * t.c.t * t.c.t * t.c.t),
+        )
+    ).one()
+    numbered = select(
+        t.c.t,
+        func.row_number().over(order_by=t.c.t).label("rn"),
+        func.count().over().label("n"),
+    ).subquery()
+    middle = db.session.scalars(
+        select(numbered.c.t).where(
+            or_(numbered.c.rn == (numbered.c.n + 1) // 2, numbered.c.rn == numbered.c.n // 2 + 1)
+        )
+    ).all()
+
+    item = Response.question_version_id
+    rows = db.session.execute(
+        select(
+            item,
+            func.count(),
+            func.sum(x),
+            func.sum(x * x),
+            func.sum(t.c.t),
+            func.sum(t.c.t * t.c.t),
+            func.sum(x * t.c.t),
+            func.max(Response.max_points),
+            func.min(func.coalesce(QuizSlot.position, Response.position)),
+        )
+        .join(t, t.c.attempt_id == Response.attempt_id)
+        .outerjoin(QuizSlot, QuizSlot.id == Response.slot_id)
+        .group_by(item)
+    ).all()
+    sorted_xr = _sum_sorted_xr(x, t)
+    rows.sort(key=lambda r: (r[8], r[0]))
+    items = [
+        statistics.ItemSums(
+            slot=str(r[0]),
+            max_mark=float(r[7] or 0.0),
+            n=r[1],
+            sum_x=float(r[2] or 0.0),
+            sum_x2=float(r[3] or 0.0),
+            sum_t=float(r[4] or 0.0),
+            sum_t2=float(r[5] or 0.0),
+            sum_xt=float(r[6] or 0.0),
+            sum_sorted_xr=float(sorted_xr.get(r[0]) or 0.0),
+        )
+        for r in rows
+    ]
+    totals = statistics.TotalSums(
+        n=n,
+        sum_t=float(s1 or 0.0),
+        sum_t2=float(s2 or 0.0),
+        sum_t3=float(s3 or 0.0),
+        sum_t4=float(s4 or 0.0),
+        median=statistics.median(float(v) for v in middle) or 0.0,
+        max_total=sum(i.max_mark for i in items),
+    )
+    return totals, items, {str(r[0]): r[8] for r in rows}
+
+
+def option_counts_sql(course_id: int, quiz_id: int, which: str) -> dict[int, dict[Any, int]]:
+    """How many responses hold each value, per single/multiple question version (one query;
+    grouped by the stored value, so only distinct answers come back)."""
+    counted = counted_attempts(course_id, [quiz_id], which)
+    result: dict[int, dict[Any, int]] = defaultdict(dict)
+    for qv_id, value, count in db.session.execute(
+        select(Response.question_version_id, Response.value, func.count())
+        .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+        .where(Response.attempt_id.in_(counted), QuestionVersion.type.in_(CHOICE_TYPES))
+        .group_by(Response.question_version_id, Response.value)
+    ):
+        result[qv_id][_hashable(value)] = result[qv_id].get(_hashable(value), 0) + count
+    return result
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return None
+    return value
+
+
+def _choices(spec: dict[str, Any], values: dict[Any, int]) -> dict[str, int]:
+    """Option → number of responses that chose it, in the spec's option order."""
+    counts = {o["id"]: 0 for o in spec.get("options", [])}
+    for value, n in values.items():
+        picked = value if isinstance(value, tuple) else (value,)
+        for option in {p for p in picked if isinstance(p, str) and p}:
+            counts[option] = counts.get(option, 0) + n
+    return counts
+
+
+def item_analysis(quiz: Quiz, which: str = "graded") -> ItemAnalysis:
+    """Moodle's item analysis of ``quiz`` over the chosen attempts, with distractor counts
+    and "needs checking" flags. Eight queries whatever the class size."""
+    totals, sums, positions = item_sums_sql(quiz.course_id, quiz.id, which)
+    ids = [int(s.slot) for s in sums]
+    versions = {
+        qv.id: (qv, key)
+        for qv, key in db.session.execute(
+            select(QuestionVersion, Question.key)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(QuestionVersion.id.in_(ids))
+        )
+    }
+    values = option_counts_sql(quiz.course_id, quiz.id, which)
+    pending = dict(
+        db.session.execute(
+            select(Response.question_version_id, func.count())
+            .where(
+                Response.attempt_id.in_(counted_attempts(quiz.course_id, [quiz.id], which)),
+                _pending_response(),
+            )
+            .group_by(Response.question_version_id)
+        ).all()
+    )
+    choices: dict[str, dict[str, int]] = {}
+    keys: dict[str, set[str]] = {}
+    for qv_id, (qv, _key) in versions.items():
+        if qv.type in CHOICE_TYPES:
+            choices[str(qv_id)] = _choices(qv.spec, values.get(qv_id, {}))
+            keys[str(qv_id)] = {o["id"] for o in qv.spec.get("options", []) if o.get("correct")}
+    distractors = statistics.distractor_analysis(choices, keys)
+    quiz_stats, item_stats = statistics.item_analysis_from_sums(
+        totals, sums, distractors=distractors
+    )
+    keyed_versions = defaultdict(set)
+    for qv, key in versions.values():
+        keyed_versions[key].add(qv.version)
+    items = []
+    for number, stats in enumerate(item_stats, start=1):
+        qv, key = versions[int(stats.slot)]
+        texts = {o["id"]: o.get("text", "") for o in qv.spec.get("options", [])}
+        label = f"Q{positions.get(stats.slot, number)}"
+        items.append(
+            ItemRow(
+                question_version_id=qv.id,
+                label=label,
+                key=key,
+                version=qv.version,
+                type=qv.type,
+                skill=qv.skill,
+                prompt=qv.spec.get("prompt", ""),
+                stats=stats,
+                options=tuple(
+                    OptionRow(
+                        o.option,
+                        texts.get(o.option, ""),
+                        o.count,
+                        o.share,
+                        o.is_key,
+                        o.chosen_more_than_key,
+                    )
+                    for o in distractors.get(stats.slot, ())
+                ),
+                pending=pending.get(qv.id, 0),
+            )
+        )
+    return ItemAnalysis(which=which, quiz=quiz_stats, items=tuple(items))
+
+
+# --------------------------------------------------------------------------- skill mastery
+
+
+@dataclass(frozen=True)
+class SkillQuestion:
+    """One question behind a skill figure."""
+
+    question_version_id: int
+    key: str
+    quiz_id: int
+    quiz_title: str
+    prompt: str
+    earned: float
+    possible: float
+    responses: int
+
+    @property
+    def percentage(self) -> float | None:
+        return _pct(self.earned, self.possible)
+
+
+@dataclass(frozen=True)
+class SkillRow:
+    skill: str
+    label: str
+    score: statistics.SkillScore
+    questions: tuple[SkillQuestion, ...]
+    weakest: bool
+
+
+@dataclass(frozen=True)
+class Mastery:
+    skills: tuple[SkillRow, ...]
+    weakest: tuple[SkillRow, ...]
+
+
+@dataclass(frozen=True)
+class StudentSkills:
+    user_id: int
+    name: str
+    scores: dict[str, statistics.SkillScore] = field(default_factory=dict)
+
+
+def _mastery_filters(
+    course_id: int, quiz_id: int | None, which: str, user_id: int | None
+) -> list[ColumnElement[bool]]:
+    where = [
+        Response.attempt_id.in_(
+            counted_attempts(course_id, [quiz_id] if quiz_id is not None else None, which, user_id)
+        ),
+        # Responses still waiting for a person are left out of earned and possible alike.
+        or_(Response.state != "needs_grading", Response.score.is_not(None)),
+    ]
+    if user_id is not None:
+        where.append(Attempt.user_id == user_id)
+    return where
+
+
+def skill_mastery(
+    course_id: int,
+    *,
+    quiz_id: int | None = None,
+    user_id: int | None = None,
+    which: str = "graded",
+    weakest: int = 3,
+) -> Mastery:
+    """Share of points earned per reading skill (class, or one student), with the questions
+    behind each figure. One query, grouped by skill, question version and quiz."""
+    earned = func.sum(func.coalesce(Response.score, 0.0))
+    # The big scan joins only what it groups by; titles, keys and prompts come afterwards
+    # for the few question versions found.
+    sums = db.session.execute(
+        select(
+            Response.question_version_id,
+            Attempt.quiz_id,
+            earned,
+            func.sum(Response.max_points),
+            func.count(),
+        )
+        .select_from(Response)
+        .join(Attempt, Attempt.id == Response.attempt_id)
+        .where(*_mastery_filters(course_id, quiz_id, which, user_id))
+        .group_by(Response.question_version_id, Attempt.quiz_id)
+    ).all()
+    meta = {
+        qv_id: (skill, key, spec)
+        for qv_id, skill, key, spec in db.session.execute(
+            select(QuestionVersion.id, QuestionVersion.skill, Question.key, QuestionVersion.spec)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(QuestionVersion.id.in_({r[0] for r in sums}))
+        )
+    }
+    titles = dict(
+        db.session.execute(select(Quiz.id, Quiz.title).where(Quiz.course_id == course_id)).all()
+    )
+    rows = [
+        (meta[qv][0], qv, meta[qv][1], quiz, titles.get(quiz, ""), got, out_of, n)
+        for qv, quiz, got, out_of, n in sums
+    ]
+    prompts = {qv: m[2] for qv, m in meta.items()}
+    # Never call most of the skills "weakest": at most half of them (none if only one).
+    n_skills = len({r[0] for r in rows})
+    report = statistics.skill_mastery(
+        ((r[0], float(r[5] or 0.0), float(r[6] or 0.0)) for r in rows),
+        weakest=min(weakest, n_skills // 2),
+    )
+    weakest_names = {s.skill for s in report.weakest}
+    behind: dict[str, list[SkillQuestion]] = defaultdict(list)
+    for r in rows:
+        behind[r[0]].append(
+            SkillQuestion(
+                question_version_id=r[1],
+                key=r[2],
+                quiz_id=r[3],
+                quiz_title=r[4],
+                prompt=(prompts.get(r[1]) or {}).get("prompt", ""),
+                earned=float(r[5] or 0.0),
+                possible=float(r[6] or 0.0),
+                responses=r[7],
+            )
+        )
+    skills = tuple(
+        SkillRow(
+            skill=s.skill,
+            label=skill_label(s.skill),
+            score=s,
+            questions=tuple(
+                sorted(behind[s.skill], key=lambda q: (q.percentage is None, q.percentage or 0))
+            ),
+            weakest=s.skill in weakest_names,
+        )
+        for s in report.skills
+    )
+    by_name = {s.skill: s for s in skills}
+    return Mastery(skills=skills, weakest=tuple(by_name[s.skill] for s in report.weakest))
+
+
+def student_skill_matrix(
+    course_id: int, *, quiz_id: int | None = None, which: str = "graded"
+) -> tuple[list[str], list[StudentSkills]]:
+    """Per student, per skill: earned/possible (one query grouped by student and skill)."""
+    students = db.session.execute(
+        select(User.id, User.name)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.course_id == course_id, Enrolment.role == Role.STUDENT)
+        .order_by(User.name, User.id)
+    ).all()
+    matrix: dict[int, dict[str, statistics.SkillScore]] = defaultdict(dict)
+    skills: set[str] = set()
+    for user_id, skill, got, out_of in db.session.execute(
+        select(
+            Attempt.user_id,
+            QuestionVersion.skill,
+            func.sum(func.coalesce(Response.score, 0.0)),
+            func.sum(Response.max_points),
+        )
+        .select_from(Response)
+        .join(Attempt, Attempt.id == Response.attempt_id)
+        .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+        .where(*_mastery_filters(course_id, quiz_id, which, None))
+        .group_by(Attempt.user_id, QuestionVersion.skill)
+    ):
+        skills.add(skill)
+        report = statistics.skill_mastery([(skill, float(got or 0.0), float(out_of or 0.0))])
+        matrix[user_id][skill] = report.skills[0]
+    return sorted(skills), [StudentSkills(uid, name, matrix.get(uid, {})) for uid, name in students]
+
+
+# --------------------------------------------------------------------------- one student
+
+
+@dataclass(frozen=True)
+class StudentAttempt:
+    attempt_id: int
+    quiz_id: int
+    quiz_title: str
+    number: int
+    state: str
+    score: float | None
+    max_score: float
+    started_at: datetime | None
+    submitted_at: datetime | None
+    needs_grading: bool
+    counts: bool
+
+    @property
+    def time_taken(self) -> timedelta | None:
+        if self.started_at is None or self.submitted_at is None:
+            return None
+        return self.submitted_at - self.started_at
+
+    @property
+    def percentage(self) -> float | None:
+        return _pct(self.score, self.max_score)
+
+
+@dataclass(frozen=True)
+class StudentGrade:
+    quiz_id: int
+    title: str
+    grading_method: str
+    attempts: int
+    grade: float | None
+    max_grade: float | None
+
+    @property
+    def percentage(self) -> float | None:
+        return _pct(self.grade, self.max_grade)
+
+
+@dataclass(frozen=True)
+class PendingResponse:
+    response_id: int
+    attempt_id: int
+    quiz_title: str
+    attempt_number: int
+    position: int
+    key: str
+    type: str
+
+
+@dataclass(frozen=True)
+class StudentPage:
+    attempts: tuple[StudentAttempt, ...]
+    grades: tuple[StudentGrade, ...]
+    mastery: Mastery
+    pending: tuple[PendingResponse, ...]
+
+
+def student_page(course_id: int, user_id: int) -> StudentPage:
+    """One student's attempts, grades per quiz, skills and responses waiting for grading."""
+    g = graded_subquery(course_id)
+    counted_ids = {
+        r.attempt_id
+        for r in db.session.execute(select(g.c.attempt_id).where(g.c.user_id == user_id))
+    }
+    average_quizzes = set(
+        db.session.scalars(
+            select(Quiz.id).where(Quiz.course_id == course_id, Quiz.grading_method == "average")
+        )
+    )
+    attempts = tuple(
+        StudentAttempt(
+            attempt_id=a.id,
+            quiz_id=a.quiz_id,
+            quiz_title=title,
+            number=a.number,
+            state=a.state,
+            score=a.score,
+            max_score=a.max_score,
+            started_at=a.started_at,
+            submitted_at=a.submitted_at,
+            needs_grading=a.needs_grading,
+            counts=a.id in counted_ids
+            or (a.quiz_id in average_quizzes and a.state == AttemptState.SUBMITTED),
+        )
+        for a, title in db.session.execute(
+            select(Attempt, Quiz.title)
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(
+                Quiz.course_id == course_id,
+                Attempt.user_id == user_id,
+                Attempt.is_preview.is_(false()),
+            )
+            .order_by(Quiz.id, Attempt.number)
+        )
+    )
+    grades = tuple(
+        StudentGrade(
+            quiz_id=row.id,
+            title=row.title,
+            grading_method=row.grading_method,
+            attempts=row.n_attempts or 0,
+            grade=float(row.grade) if row.grade is not None else None,
+            max_grade=float(row.max_grade) if row.max_grade is not None else None,
+        )
+        for row in db.session.execute(
+            select(
+                Quiz.id, Quiz.title, Quiz.grading_method, g.c.n_attempts, g.c.grade, g.c.max_grade
+            )
+            .outerjoin(g, and_(g.c.quiz_id == Quiz.id, g.c.user_id == user_id))
+            .where(Quiz.course_id == course_id)
+            .order_by(Quiz.id)
+        )
+    )
+    pending = tuple(
+        PendingResponse(r.id, r.attempt_id, title, number, r.position, key, qtype)
+        for r, title, number, key, qtype in db.session.execute(
+            select(Response, Quiz.title, Attempt.number, Question.key, QuestionVersion.type)
+            .join(Attempt, Attempt.id == Response.attempt_id)
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(
+                Quiz.course_id == course_id,
+                Attempt.user_id == user_id,
+                _submitted(course_id),
+                _pending_response(),
+            )
+            .order_by(Quiz.id, Attempt.number, Response.position)
+        )
+    )
+    return StudentPage(
+        attempts=attempts,
+        grades=grades,
+        mastery=skill_mastery(course_id, user_id=user_id),
+        pending=pending,
+    )
+
+
+def attempt_detail(attempt: Attempt) -> list[tuple[Response, QuestionVersion]]:
+    """An attempt's responses with the question versions they answered (one query)."""
+    return [
+        (r, qv)
+        for r, qv in db.session.execute(
+            select(Response, QuestionVersion)
+            .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+            .where(Response.attempt_id == attempt.id)
+            .order_by(Response.position)
+        )
+    ]
+
+
+__all__ = [
+    "ATTEMPT_CHOICES",
+    "RESULT_SORTS",
+    "RESULT_STATES",
+    "AnalyticsError",
+    "CourseOverview",
+    "ItemAnalysis",
+    "Mastery",
+    "QuizResults",
+    "StudentPage",
+    "attempt_detail",
+    "counted_attempts",
+    "course_overview",
+    "graded_subquery",
+    "item_analysis",
+    "quiz_results",
+    "skill_mastery",
+    "student_page",
+    "student_skill_matrix",
+]

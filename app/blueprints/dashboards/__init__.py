@@ -1,0 +1,3 @@
+from app.blueprints.dashboards.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,45 @@
+"""Query-string forms of the dashboards: GET only, allow-listed values, no CSRF needed
+(they change nothing)."""
+
+from __future__ import annotations
+
+from wtforms import Form, SelectField, StringField
+from wtforms.fields import SelectChoice
+from wtforms.validators import Length, Optional
+
+from app.analytics import ATTEMPT_CHOICES, RESULT_STATES
+
+
+def choices(labels: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+SORT_LABELS = {
+    "name": "Name",
+    "score": "Score",
+    "attempts": "Attempts",
+    "time": "Time taken",
+    "submitted": "Submitted",
+    "state": "State",
+}
+
+
+class ResultsQuery(Form):
+    sort = SelectField("Sort by", choices=choices(SORT_LABELS), default="name")
+    dir = SelectField(
+        "Order", choices=choices({"asc": "Ascending", "desc": "Descending"}), default="asc"
+    )
+    state = SelectField("Show", choices=choices(RESULT_STATES), default="all")
+    q = StringField(
+        "Find a student",
+        validators=[Optional(), Length(max=100)],
+        description="Part of a name, email or student number.",
+    )
+
+
+class AttemptsQuery(Form):
+    attempts = SelectField("Attempts analysed", choices=choices(ATTEMPT_CHOICES), default="graded")
+
+
+class SkillsQuery(AttemptsQuery):
+    quiz = SelectField("Quiz", choices=choices({"": "All quizzes"}), default="")
