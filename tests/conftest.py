@@ -155,7 +155,7 @@ def app_config(app: Flask) -> dict[str, Any]:
 
 
 @pytest.fixture
-def web_app(app_config: dict[str, Any]) -> Flask:
+def web_app(app_config: dict[str, Any]) -> Iterator[Flask]:
     """A second app on the same database that serves the test requests.
 
     ``app`` keeps an app context open for factories; requests to the same app object would
@@ -164,7 +164,9 @@ def web_app(app_config: dict[str, Any]) -> Flask:
     """
     web = create_app(app_config)
     web.test_client_class = SessionSyncClient
-    return web
+    yield web
+    with web.app_context():
+        _db.engine.dispose()
 
 
 class SessionSyncClient(FlaskClient):
