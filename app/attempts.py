@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import deadlines, review
@@ -43,6 +43,7 @@ from app.attempt_view import (
 from app.extensions import db
 from app.grading import aggregate_attempt_scores
 from app.models import (
+    CURRENT_VERSION,
     Accommodation,
     Attempt,
     AttemptState,
@@ -364,10 +365,7 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
     slots = db.session.scalars(
         select(QuizSlot).where(QuizSlot.quiz_id == quiz.id).order_by(QuizSlot.position)
     ).all()
-    latest = and_(
-        QuestionVersion.question_id == Question.id,
-        QuestionVersion.version == Question.latest_version,
-    )
+    latest = CURRENT_VERSION
     fixed_ids = [s.question_id for s in slots if s.question_id is not None]
     fixed: dict[int, QuestionVersion] = {}
     if fixed_ids:

@@ -24,7 +24,7 @@ from app.banks.schema import Problem, load_bank_paths, parse_bank
 from app.banks.sync import SyncReport, sync_banks
 from app.database import writing
 from app.extensions import db
-from app.models import Bank, Question, QuestionVersion
+from app.models import CURRENT_VERSION, Bank, Question, QuestionVersion
 
 
 def _print_problems(problems: list[Problem]) -> tuple[int, int]:
@@ -169,8 +169,7 @@ def export_gift_command(bank_id: str, output: click.utils.LazyFile) -> None:
         select(QuestionVersion.spec)
         .join(
             Question,
-            (Question.id == QuestionVersion.question_id)
-            & (QuestionVersion.version == Question.latest_version),
+            CURRENT_VERSION,
         )
         .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
         .order_by(Question.id)

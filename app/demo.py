@@ -20,6 +20,7 @@ from app.banks.schema import load_bank_paths
 from app.banks.sync import SyncReport, sync_banks
 from app.extensions import db
 from app.models import (
+    CURRENT_VERSION,
     Attempt,
     Bank,
     Course,
@@ -143,8 +144,7 @@ def _demo_quiz(course: Course, plan: QuizPlan, now: datetime) -> Quiz:
         .join(Bank, Bank.id == Question.bank_id)
         .join(
             QuestionVersion,
-            (QuestionVersion.question_id == Question.id)
-            & (QuestionVersion.version == Question.latest_version),
+            CURRENT_VERSION,
         )
         .where(Bank.slug == plan.bank, Question.retired_at.is_(None))
         .order_by(Question.id)

@@ -31,7 +31,15 @@ from app.banks.schema import Bank as BankFile
 from app.banks.schema import Problem, parse_bank
 from app.banks.sync import SyncReport, source_hash, sync_banks, sync_source
 from app.extensions import db
-from app.models import Bank, BankSource, Paragraph, Question, QuestionVersion, Source
+from app.models import (
+    CURRENT_VERSION,
+    Bank,
+    BankSource,
+    Paragraph,
+    Question,
+    QuestionVersion,
+    Source,
+)
 
 # Ids that would be hidden behind the library's own pages (/teach/banks/upload ...).
 RESERVED_BANK_IDS = frozenset({"upload", "import-gift", "confirm", "download"})
@@ -218,8 +226,7 @@ def _current_specs_citing(source: Source) -> list[dict[str, Any]]:
             select(QuestionVersion.spec)
             .join(
                 Question,
-                (Question.id == QuestionVersion.question_id)
-                & (QuestionVersion.version == Question.latest_version),
+                CURRENT_VERSION,
             )
             .join(BankSource, BankSource.bank_id == Question.bank_id)
             .where(BankSource.source_id == source.id, Question.retired_at.is_(None))
@@ -327,8 +334,7 @@ def bank_questions(bank: Bank) -> list[tuple[Question, QuestionVersion]]:
             select(Question, QuestionVersion)
             .join(
                 QuestionVersion,
-                (QuestionVersion.question_id == Question.id)
-                & (QuestionVersion.version == Question.latest_version),
+                CURRENT_VERSION,
             )
             .where(Question.bank_id == bank.id)
             .order_by(Question.retired_at.is_not(None), Question.id)
@@ -505,8 +511,7 @@ def current_specs(bank: Bank) -> list[dict[str, Any]]:
             select(QuestionVersion.spec)
             .join(
                 Question,
-                (Question.id == QuestionVersion.question_id)
-                & (QuestionVersion.version == Question.latest_version),
+                CURRENT_VERSION,
             )
             .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
             .order_by(Question.id)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -256,6 +257,13 @@ class QuestionVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     question: Mapped[Question] = relationship(back_populates="versions")
+
+
+# The join condition pairing a question with its current (latest) version.
+CURRENT_VERSION = and_(
+    QuestionVersion.question_id == Question.id,
+    QuestionVersion.version == Question.latest_version,
+)
 
 
 # --- quizzes ----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from app import deadlines, review
 from app.banks.schema import DIFFICULTIES, QUESTION_TYPES, SKILLS
 from app.extensions import db
 from app.models import (
+    CURRENT_VERSION,
     Accommodation,
     Attempt,
     Bank,
@@ -265,10 +266,7 @@ def available_sources(quiz: Quiz) -> list[Source]:
         select(QuestionVersion.source_slug)
         .join(
             Question,
-            and_(
-                Question.id == QuestionVersion.question_id,
-                QuestionVersion.version == Question.latest_version,
-            ),
+            CURRENT_VERSION,
         )
         .join(QuizSlot, QuizSlot.question_id == Question.id)
         .where(QuizSlot.quiz_id == quiz.id, QuestionVersion.source_slug.is_not(None))
@@ -334,10 +332,7 @@ def _current_versions() -> Select[tuple[Question, QuestionVersion, Bank]]:
         select(Question, QuestionVersion, Bank)
         .join(
             QuestionVersion,
-            and_(
-                QuestionVersion.question_id == Question.id,
-                QuestionVersion.version == Question.latest_version,
-            ),
+            CURRENT_VERSION,
         )
         .join(Bank, Bank.id == Question.bank_id)
         .where(Question.retired_at.is_(None))
@@ -392,10 +387,7 @@ def _draw_pool_query(rule: DrawRule) -> Select[tuple[int]]:
         select(Question.id)
         .join(
             QuestionVersion,
-            and_(
-                QuestionVersion.question_id == Question.id,
-                QuestionVersion.version == Question.latest_version,
-            ),
+            CURRENT_VERSION,
         )
         .where(Question.bank_id == rule.bank_id, Question.retired_at.is_(None))
     )
@@ -635,10 +627,7 @@ def slot_views(quiz: Quiz) -> list[SlotView]:
             select(Question, QuestionVersion, Bank)
             .join(
                 QuestionVersion,
-                and_(
-                    QuestionVersion.question_id == Question.id,
-                    QuestionVersion.version == Question.latest_version,
-                ),
+                CURRENT_VERSION,
             )
             .join(Bank, Bank.id == Question.bank_id)
             .where(Question.id.in_(fixed_ids))

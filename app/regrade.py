@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app import scoring
 from app.extensions import db
 from app.grading import grade
 from app.models import (
+    CURRENT_VERSION,
     Attempt,
     AttemptState,
     GradeChange,
@@ -227,10 +228,7 @@ def apply_regrade(quiz: Quiz, question_keys: Sequence[str], by: User | None) -> 
             select(QuestionVersion.question_id, QuestionVersion.version, QuestionVersion.spec)
             .join(
                 Question,
-                and_(
-                    Question.id == QuestionVersion.question_id,
-                    QuestionVersion.version == Question.latest_version,
-                ),
+                CURRENT_VERSION,
             )
             .where(Question.key.in_(plan.question_keys))
         )

@@ -19,6 +19,7 @@ from app.banks.articles import SourceDocument
 from app.banks.schema import Bank as BankFile
 from app.extensions import db
 from app.models import (
+    CURRENT_VERSION,
     Bank,
     BankSource,
     Paragraph,
@@ -111,8 +112,7 @@ def sync_banks(
             select(Question, QuestionVersion)
             .join(
                 QuestionVersion,
-                (QuestionVersion.question_id == Question.id)
-                & (QuestionVersion.version == Question.latest_version),
+                CURRENT_VERSION,
             )
             .where(Question.key.in_(keys))
         ).all()

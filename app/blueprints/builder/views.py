@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import authz, quizzes, review
@@ -32,7 +32,7 @@ from app.blueprints.builder.forms import (
     form_errors_into,
 )
 from app.extensions import db
-from app.models import Question, QuestionVersion, Quiz
+from app.models import CURRENT_VERSION, Question, QuestionVersion, Quiz
 from app.quiz_spec import parse_points
 
 bp = Blueprint("builder", __name__)
@@ -410,10 +410,7 @@ def preview_question(quiz_id: int, question_id: int) -> str:
         select(Question, QuestionVersion)
         .join(
             QuestionVersion,
-            and_(
-                QuestionVersion.question_id == Question.id,
-                QuestionVersion.version == Question.latest_version,
-            ),
+            CURRENT_VERSION,
         )
         .where(Question.id == question_id)
     ).first()
