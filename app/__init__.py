@@ -27,7 +27,7 @@ CSP = (
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'none'; object-src 'none'"
 )
-NO_STORE_PREFIXES = ("/attempts/", "/teach/", "/account", "/login")
+NO_STORE_PREFIXES = ("/attempts/", "/teach/", "/account", "/login", "/courses/", "/quizzes/")
 
 
 def create_app(
@@ -149,6 +149,9 @@ def _register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         if isinstance(exc, SQLAlchemyError):
+            # The page must not touch the database again: the layout shows the logged-in user,
+            # and loading (or refreshing) them would fail the same way and end in a bare 500.
+            g._login_user = login_manager.anonymous_user()
             return render_error(
                 503, "Service unavailable", "The database is unavailable. Try again in a moment."
             )

@@ -58,6 +58,11 @@ def environment_overrides(environ: os._Environ[str] | dict[str, str]) -> dict[st
         out["TRUSTED_PROXIES"] = int(environ["TRUSTED_PROXIES"])
     if environ.get("HUSTINGS_INSECURE_COOKIES") == "1":
         out["SESSION_COOKIE_SECURE"] = False
+    # Cheap hashing for test servers and load tests (never set these in production).
+    if environ.get("HUSTINGS_ARGON2_TIME_COST"):
+        out["ARGON2_TIME_COST"] = int(environ["HUSTINGS_ARGON2_TIME_COST"])
+    if environ.get("HUSTINGS_ARGON2_MEMORY_COST"):
+        out["ARGON2_MEMORY_COST"] = int(environ["HUSTINGS_ARGON2_MEMORY_COST"])
     return out
 
 

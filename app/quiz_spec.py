@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 import yaml
@@ -86,7 +86,14 @@ def parse_points(text: Any, maximum: float = MAX_POINTS, *, allow_zero: bool = F
     if not number.is_finite():
         raise ValueError("Enter a finite number.")
     exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2 and number != number.quantize(Decimal("0.01")):
+    # Quantize with enough precision for every digit typed: the default context (28 digits)
+    # raises InvalidOperation on e.g. "228571428571428571428571391.857".
+    digits = Context(prec=len(number.as_tuple().digits) + 3)
+    if (
+        isinstance(exponent, int)
+        and exponent < -2
+        and number != number.quantize(Decimal("0.01"), context=digits)
+    ):
         raise ValueError("Use at most 2 decimal places.")
     value = float(number)
     lowest = 0.0
