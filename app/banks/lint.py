@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from app.banks.schema import SKILLS, Bank, Problem, Question
+from app.banks.schema import BANK_LEVEL, SKILLS, Bank, Problem, Question
 
 LINT_CODES: dict[str, str] = {
     "L000": "lint_ignore names an unknown code",
@@ -189,8 +189,10 @@ def lint_banks(banks: Sequence[Bank]) -> list[Problem]:
     codes a question lists in `lint_ignore` are not reported for it."""
     problems: list[Problem] = []
     for bank in banks:
-        problems.extend(_position_bias(bank))
-        problems.extend(_unused_skills(bank))
+        bank_ignored = bank.lint_ignores.get(BANK_LEVEL, ())
+        problems.extend(
+            p for p in (*_position_bias(bank), *_unused_skills(bank)) if p.code not in bank_ignored
+        )
         for question in bank.questions:
             ignored = bank.lint_ignores.get(question.id, ())
             for code in ignored:

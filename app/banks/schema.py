@@ -164,6 +164,9 @@ class Bank:
     line: int = 1
 
 
+BANK_LEVEL = ""  # key of `Bank.lint_ignores` for ignores set in the `bank:` block
+
+
 def content_hash(spec: dict[str, Any]) -> str:
     """sha256 of the canonical JSON of a spec: equal hashes mean an unchanged question version."""
     canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -306,6 +309,7 @@ class _Checker:
         self.known_sources = known_sources
         self.problems: list[Problem] = []
         self.qid: str | None = None
+        self.bank_ignores: tuple[str, ...] = ()
         self.sources: dict[str, SourceDocument] = {}
         self.broken_sources: set[str] = set()
         self.meta = _Meta()
@@ -595,7 +599,10 @@ class _Checker:
         if sources_node is not None:
             self.parse_sources(sources_node, top["sources"][0])
         questions: list[Question] = []
-        lint_ignores: dict[str, tuple[str, ...]] = {}
+        # "" holds the bank-level ignores (for warnings about the whole bank, like L001, L007).
+        lint_ignores: dict[str, tuple[str, ...]] = (
+            {BANK_LEVEL: self.bank_ignores} if self.bank_ignores else {}
+        )
         questions_node = self.require(top, "questions", root, "the bank file")
         if questions_node is not None:
             for item in self.sequence(questions_node, "questions", key=top["questions"][0]) or ():
@@ -629,7 +636,10 @@ class _Checker:
         fields = self.mapping(node, "`bank`")
         if fields is None:
             return None
-        self.check_keys(fields, ("id", "title", "description"), "`bank`")
+        self.check_keys(
+            fields, ("id", "title", "description", "lint_ignore", "lint_reason"), "`bank`"
+        )
+        self.bank_ignores = self.lint_ignore(fields)
         id_node = self.require(fields, "id", node, "`bank`")
         title_node = self.require(fields, "title", node, "`bank`")
         bank_id = id_node and self.identifier(

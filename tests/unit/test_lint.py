@@ -200,3 +200,22 @@ def test_fixture_bank_lints_quietly_except_documented_cases() -> None:
     bank, _ = load_bank_file(Path(__file__).parent / "fixtures" / "all_types.yaml")
     assert bank is not None
     assert codes(bank) == [("fx-short", "L006")]
+
+
+def test_bank_level_lint_ignore_silences_bank_warnings_only() -> None:
+    same = [single(f"q{i}", GOOD) for i in range(4)]
+    accepted = HEADER.replace(
+        '  title: "Lint bank"\n',
+        '  title: "Lint bank"\n  lint_ignore: [L001]\n  lint_reason: "Shuffled per attempt."\n',
+    )
+    bank, problems = parse_bank(accepted + "".join(same), filename="lint.yaml")
+    assert bank is not None, [str(p) for p in problems]
+    assert codes(bank) == []
+    assert codes(bank_of(*same)) == [(None, "L001")]
+
+
+def test_bank_level_lint_ignore_needs_a_reason() -> None:
+    text = HEADER.replace('  title: "Lint bank"\n', '  title: "Lint bank"\n  lint_ignore: [L007]\n')
+    bank, problems = parse_bank(text + single("q1", GOOD), filename="lint.yaml")
+    assert bank is None
+    assert any("needs a `lint_reason`" in p.message for p in problems)
