@@ -4,6 +4,7 @@ app.export and app.generate."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,7 +43,7 @@ OUTPUT_OPTION = click.option(
 def _open(path: Path) -> Iterator[IO[bytes]]:
     """Bytes out, so CRLF line ends and the BOM reach the file exactly (no newline mangling)."""
     if str(path) == "-":
-        stream = click.get_binary_stream("stdout")
+        stream = sys.stdout.buffer
         yield stream
         stream.flush()
         return

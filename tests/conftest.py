@@ -24,6 +24,8 @@ from app.database import declare_write_intent
 from app.extensions import db as _db
 from tests import factories
 
+pytest_plugins = ["tests.browser_support"]
+
 PG_ADMIN_URL = os.environ.get("HUSTINGS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_CONFIG: dict[str, Any] = {

@@ -20,13 +20,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Response
 from tests.attempts import specs
-from tests.browser.conftest import (  # noqa: F401 - fixtures reused from the browser suite
-    LiveServer,
-    browser,
-    context,
-    page,
-    playwright_instance,
-)
+from tests.browser_support import LiveServer
 from tests.conftest import TEST_CONFIG
 from tests.reliability.conftest import quick_world
 from tests.reliability.server import block_postgres, database_url, unblock_postgres
@@ -58,7 +52,7 @@ def pg_live_server(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
 
 def test_answer_typed_while_the_database_is_down_is_kept_in_the_browser_and_resent(
     pg_live_server: tuple[LiveServer, str],
-    page: Any,  # noqa: F811 - the browser suite's fixture
+    page: Any,
 ) -> None:
     live, url = pg_live_server
     _, course, student, _ = quick_world(live.make, [specs.single("b-1"), specs.short("b-2")])
