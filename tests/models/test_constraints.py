@@ -128,6 +128,6 @@ def test_timestamps_are_utc_aware(world):
     assert again.deadline_at == NOW + timedelta(minutes=40)
     assert again.deadline_at.tzinfo is not None
     with pytest.raises(Exception, match="naive datetime"):
-        again.deadline_at = datetime(2026, 1, 1)  # noqa: DTZ001 - the point of the test
+        again.deadline_at = datetime(2026, 1, 1)
         db.session.flush()
     db.session.rollback()
