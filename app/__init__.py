@@ -17,7 +17,7 @@ from app import passwords
 from app.blueprints import BLUEPRINTS
 from app.cli import register_cli
 from app.config import INSTANCE, ROOT, Defaults, environment_overrides
-from app.database import configure_engine, declare_write_intent
+from app.database import configure_engine, declare_deferred_write, declare_write_intent
 from app.extensions import csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,11 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _write_intent() -> None:
         # State-changing requests take the SQLite write lock up front (see app.database).
-        declare_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
+        writes = request.method not in ("GET", "HEAD", "OPTIONS")
+        view = app.view_functions.get(request.endpoint or "")
+        late = writes and getattr(view, "defers_write_lock", False)
+        declare_write_intent(writes and not late)
+        declare_deferred_write(late)
 
     @app.after_request
     def _security_headers(response: Any) -> Any:
@@ -114,6 +118,7 @@ def _register_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def _reset_write_intent(_exc: BaseException | None) -> None:
         declare_write_intent(False)
+        declare_deferred_write(False)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -40,6 +40,7 @@ from app.attempt_view import (
     make_layout,
     source_view,
 )
+from app.database import take_deferred_write_lock
 from app.extensions import db
 from app.grading import aggregate_attempt_scores
 from app.models import (
@@ -432,7 +433,10 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
 
 
 def _lock(attempt: Attempt) -> None:
-    """Re-read the attempt under a row lock, so saves and submits of it happen one at a time."""
+    """Re-read the attempt under a row lock, so saves and submits of it happen one at a time.
+
+    A request that deferred SQLite's write lock (the autosave) takes it here."""
+    take_deferred_write_lock()
     db.session.refresh(attempt, with_for_update=True)
 
 

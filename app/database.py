@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.extensions import db
 
+F = TypeVar("F")
+
+_deferred_write: ContextVar[bool] = ContextVar("hustings_deferred_write", default=False)
 _write_intent: ContextVar[bool] = ContextVar("hustings_write_intent", default=False)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -26,6 +29,28 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def declare_write_intent(value: bool = True) -> None:
     """Make the next transaction on this thread/context a write transaction."""
     _write_intent.set(value)
+
+
+def defer_write_lock(view: F) -> F:
+    """Mark a POST view whose service takes the write lock itself, late, through
+    ``take_deferred_write_lock()``: authentication and checks then run without holding SQLite's
+    one write lock, which every other worker's writes wait for (the autosave's tail latency
+    under an exam start). The view must not write before the service takes the lock."""
+    view.defers_write_lock = True  # type: ignore[attr-defined]
+    return view
+
+
+def declare_deferred_write(value: bool) -> None:
+    """Set per request by the app: this request's view deferred its write lock."""
+    _deferred_write.set(value)
+
+
+def take_deferred_write_lock() -> None:
+    """Take the write lock now if this request deferred it; otherwise do nothing (the lock was
+    taken up front, or this is not a request: CLI and tests keep their own transaction)."""
+    if _deferred_write.get():
+        _deferred_write.set(False)
+        ensure_write_transaction()
 
 
 def ensure_write_transaction() -> None:

@@ -7,11 +7,25 @@ allows it: the quiz page is built from ``attempt_view.question_view`` only.
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import attempts, authz, deadlines
@@ -31,7 +45,7 @@ from app.attempt_view import (
     word_count,
 )
 from app.blueprints.student.forms import CsrfForm
-from app.database import ensure_write_transaction
+from app.database import defer_write_lock, ensure_write_transaction
 from app.extensions import db
 from app.models import Attempt, AttemptState, User
 
@@ -124,6 +138,81 @@ def start(quiz_id: int) -> WerkzeugResponse:
 # --- the quiz page ---------------------------------------------------------------------------
 
 
+class _Fragments:
+    """Rendered HTML by key, least recently used out, bounded in entries and in characters.
+
+    The quiz page is ~80 KB of markup (the article, and for evidence questions every sentence
+    of it again), and rendering it was most of the page's cost. Each fragment is a pure
+    function of its key (immutable question version, this attempt's layout, the saved answer
+    and seq, the article text), so it is safe to keep in every process and never goes stale.
+    """
+
+    def __init__(self, entries: int, chars: int) -> None:
+        self.entries, self.chars, self.used = entries, chars, 0
+        self._data: OrderedDict[Any, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> str | None:
+        with self._lock:
+            html = self._data.get(key)
+            if html is not None:
+                self._data.move_to_end(key)
+            return html
+
+    def put(self, key: Any, html: str) -> None:
+        with self._lock:
+            if key in self._data:
+                return
+            self._data[key] = html
+            self.used += len(html)
+            while len(self._data) > self.entries or self.used > self.chars:
+                _, dropped = self._data.popitem(last=False)
+                self.used -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.used = 0
+
+
+_FRAGMENTS = _Fragments(entries=8192, chars=32_000_000)
+_MAX_KEYED_ANSWER = 4096  # longer answers (essays) are rendered each time, not kept
+
+
+def _sources_key(sources: list[SourceView]) -> tuple[int, ...]:
+    return tuple(hash(s) for s in sources)  # frozen dataclasses: hashed by their whole text
+
+
+def _fragment_key(response: Any, sources_key: tuple[int, ...]) -> tuple[Any, ...] | None:
+    value = json.dumps(response.value, sort_keys=True)
+    if len(value) > _MAX_KEYED_ANSWER:
+        return None
+    layout = json.dumps(response.layout or {}, sort_keys=True)
+    return ("q", response.question_version_id, response.position, response.max_points, layout,
+            value, response.seq, sources_key)  # fmt: skip
+
+
+def _question_html(q: dict[str, Any]) -> Markup:
+    """One question of the quiz page, from the cache when nothing it shows has changed."""
+    key = None if q.get("error") else q.get("fragment_key")
+    html = _FRAGMENTS.get(key) if key else None
+    if html is None:
+        html = current_app.jinja_env.get_template("student/_question.html").render(q=q)
+        if key:
+            _FRAGMENTS.put(key, html)
+    return Markup(html)  # noqa: S704 - rendered by the autoescaping template above
+
+
+def _sources_html(sources: list[SourceView]) -> Markup:
+    """The reading pane of the quiz page (the articles never change under an attempt)."""
+    key = ("sources", _sources_key(sources))
+    html = _FRAGMENTS.get(key)
+    if html is None:
+        html = current_app.jinja_env.get_template("student/_sources.html").render(sources=sources)
+        _FRAGMENTS.put(key, html)
+    return Markup(html)  # noqa: S704 - rendered by the autoescaping template above
+
+
 def _page_context(attempt: Attempt, page: int | None) -> dict[str, Any]:
     quiz = attempt.quiz
     responses = attempts.responses_of(attempt)
@@ -133,6 +222,7 @@ def _page_context(attempt: Attempt, page: int | None) -> dict[str, Any]:
     if page not in pages:
         page = pages[0]
     questions = []
+    sources_key = _sources_key(sources)
     for r in responses:
         if r.page != page:
             continue
@@ -144,6 +234,7 @@ def _page_context(attempt: Attempt, page: int | None) -> dict[str, Any]:
             answered=is_answered(r.value),
         )
         _add_choices(view, spec, sources)
+        view["fragment_key"] = _fragment_key(r, sources_key)
         questions.append(view)
     now = _now()
     return {
@@ -157,6 +248,8 @@ def _page_context(attempt: Attempt, page: int | None) -> dict[str, Any]:
         "pages": pages,
         "seconds_left": deadlines.seconds_left(attempt.deadline_at, now),
         "form": CsrfForm(),
+        "question_html": _question_html,
+        "sources_html": _sources_html,
     }
 
 
@@ -265,6 +358,7 @@ def _save_form(attempt: Attempt) -> tuple[dict[int, str], list[int], str | None]
 
 @bp.route("/attempts/<int:attempt_id>/responses/<int:position>", methods=["POST"])
 @login_required
+@defer_write_lock
 def save(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
     """Autosave one answer: JSON ``{"value": ..., "seq": n}`` → ``{"saved_at", "seq"}``."""
     attempt = authz.own_attempt(attempt_id)
@@ -291,9 +385,9 @@ def save(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
     except (InvalidAnswer, attempts.AttemptError) as exc:
         db.session.rollback()
         return jsonify(error="invalid", message=getattr(exc, "message", str(exc))), 400
+    saved_at, seq = response.saved_at or _now(), response.seq  # before commit expires them
     db.session.commit()
-    saved_at = response.saved_at or _now()
-    return jsonify(saved_at=saved_at.isoformat(), seq=response.seq), 200
+    return jsonify(saved_at=saved_at.isoformat(), seq=seq), 200
 
 
 # --- submit ---------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The Hustings benchmark: ``python bench/run.py`` (see bench/README.md)."""

@@ -1,0 +1,89 @@
+"""The quiz page's fragment cache (app/blueprints/student/views.py) never changes what is shown.
+
+Fragments are kept per process by a key of everything they show, so the page served from the
+cache must be byte for byte the page rendered afresh, before and after answers change, and an
+answer must never be shown to someone else whose question looks the same.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from bench import fixture
+
+views = pytest.importorskip("app.blueprints.student.views")
+if not hasattr(views, "_Fragments"):
+    pytest.skip("the quiz page has no fragment cache", allow_module_level=True)
+
+CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
+
+
+def _page(client: FlaskClient, attempt_id: int) -> str:
+    reply = client.get(f"/attempts/{attempt_id}")
+    assert reply.status_code == 200
+    return CSRF.sub(r'\1"', reply.get_data(as_text=True))
+
+
+@pytest.fixture
+def taking(app: Flask, web_app: Flask) -> dict[str, Any]:
+    fixture.load_shipped_banks()
+    course = fixture.build_course(2, {"exam": 1}, label="cache")
+    quiz = course.quizzes["exam"][0]
+    ids = [uid for uid, _ in course.students]
+    attempts = fixture.open_attempts(quiz, ids, answered=False)
+    clients = []
+    for _, email in course.students:
+        c = web_app.test_client()
+        reply = c.post("/login", data={"email": email, "password": fixture.PASSWORD})
+        assert reply.status_code == 302
+        clients.append(c)
+    return {"quiz": quiz, "attempts": [attempts[i] for i in ids], "clients": clients}
+
+
+def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(views, "_FRAGMENTS", views._Fragments(entries=0, chars=0))
+
+
+def test_cached_page_is_the_page_rendered_afresh(
+    taking: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, attempt_id = taking["clients"][0], taking["attempts"][0]
+    views._FRAGMENTS.clear()
+    cold = _page(client, attempt_id)
+    warm = _page(client, attempt_id)
+    _uncached(monkeypatch)
+    assert cold == warm == _page(client, attempt_id)
+
+
+def test_a_saved_answer_shows_at_once_and_only_to_its_owner(
+    taking: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quiz = taking["quiz"]
+    (mine, theirs), (my_attempt, their_attempt) = taking["clients"], taking["attempts"]
+    views._FRAGMENTS.clear()
+    before_mine, before_theirs = _page(mine, my_attempt), _page(theirs, their_attempt)
+    essay = "A long essay. " * 400  # longer than the cache keeps: rendered each time
+    for position, value in ((10, fixture.answer_for(quiz.specs[9], 1)), (6, essay)):
+        reply = mine.post(
+            f"/attempts/{my_attempt}/responses/{position}", json={"value": value, "seq": 1}
+        )
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+    after_mine = _page(mine, my_attempt)
+    assert after_mine != before_mine and "A long essay." in after_mine
+    assert _page(theirs, their_attempt) == before_theirs
+    _uncached(monkeypatch)
+    assert _page(mine, my_attempt) == after_mine
+
+
+def test_the_cache_is_bounded() -> None:
+    cache = views._Fragments(entries=3, chars=10)
+    for key in "abcd":
+        cache.put(key, "xy")
+    assert cache.get("a") is None and cache.get("d") == "xy"
+    cache.put("big", "z" * 9)
+    assert cache.used <= 10 and cache.get("big") == "z" * 9
