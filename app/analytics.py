@@ -185,6 +185,21 @@ def _pending_response() -> ColumnElement[bool]:
     )
 
 
+def _has_attempt(quiz_id: Any, state: str) -> ColumnElement[bool]:
+    """EXISTS a real (not preview) attempt of the student (User, from the outer query) on the
+    quiz in ``state``; it probes the (quiz, user, number) unique index, so it stays fast."""
+    return (
+        select(Attempt.id)
+        .where(
+            Attempt.quiz_id == quiz_id,
+            Attempt.user_id == User.id,
+            Attempt.state == state,
+            Attempt.is_preview.is_(false()),
+        )
+        .exists()
+    )
+
+
 def _pct(value: float | None, out_of: float | None) -> float | None:
     if value is None or not out_of:
         return None
@@ -307,16 +322,7 @@ def course_overview(course_id: int) -> CourseOverview:
 
     # Who has not submitted anything: students × quizzes with no submitted attempt (NOT EXISTS
     # probes the (quiz, user, number) unique index, so this stays fast for big classes).
-    submitted_any = (
-        select(Attempt.id)
-        .where(
-            Attempt.quiz_id == Quiz.id,
-            Attempt.user_id == User.id,
-            Attempt.state == AttemptState.SUBMITTED,
-            Attempt.is_preview.is_(false()),
-        )
-        .exists()
-    )
+    submitted_any = _has_attempt(Quiz.id, AttemptState.SUBMITTED)
     missing = (
         select(
             Quiz.id.label("quiz_id"),
@@ -488,26 +494,8 @@ def quiz_results(
     if state not in RESULT_STATES:
         raise AnalyticsError(f"unknown state filter {state!r}")
     g = graded_subquery(quiz.course_id, [quiz.id])
-    has_open = (
-        select(Attempt.id)
-        .where(
-            Attempt.quiz_id == quiz.id,
-            Attempt.user_id == User.id,
-            Attempt.state == AttemptState.IN_PROGRESS,
-            Attempt.is_preview.is_(false()),
-        )
-        .exists()
-    )
-    has_submitted = (
-        select(Attempt.id)
-        .where(
-            Attempt.quiz_id == quiz.id,
-            Attempt.user_id == User.id,
-            Attempt.state == AttemptState.SUBMITTED,
-            Attempt.is_preview.is_(false()),
-        )
-        .exists()
-    )
+    has_open = _has_attempt(quiz.id, AttemptState.IN_PROGRESS)
+    has_submitted = _has_attempt(quiz.id, AttemptState.SUBMITTED)
     stmt = students_with(
         quiz.course_id,
         g,
