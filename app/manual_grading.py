@@ -222,18 +222,28 @@ def record_manual_grade(
     return change
 
 
+def _requested_override(
+    value: Any, maximum: float, current: float | None, field: str, missing: str
+) -> float | None:
+    """The override a form asks for: a score within 0..maximum, or None (blank) to clear the
+    current one; a blank with nothing to clear is an error on ``field``."""
+    if value is not None and str(value).strip() != "":
+        try:
+            return parse_points(value, maximum, allow_zero=True)
+        except ValueError as exc:
+            raise GradingError({field: str(exc)}) from None
+    if current is None:
+        raise GradingError({field: missing})
+    return None
+
+
 def override_response(response: Response, by: User, score: Any, reason: str) -> GradeChange:
     """Override one question's score (``score`` None or "" clears the override)."""
     _check_submitted(response)
     reason = _check_text(reason, "reason", MAX_REASON, required=True)
-    new_override: float | None = None
-    if score is not None and str(score).strip() != "":
-        try:
-            new_override = parse_points(score, response.max_points, allow_zero=True)
-        except ValueError as exc:
-            raise GradingError({"score": str(exc)}) from None
-    elif response.override_score is None:
-        raise GradingError({"score": "Enter the new score."})
+    new_override = _requested_override(
+        score, response.max_points, response.override_score, "score", "Enter the new score."
+    )
     old = response.score
     response.override_score = new_override
     response.score = scoring.effective_score(response)
@@ -256,14 +266,9 @@ def override_attempt(attempt: Attempt, by: User, total: Any, reason: str) -> Gra
     if attempt.state != AttemptState.SUBMITTED:
         raise GradingError("This attempt is still in progress.")
     reason = _check_text(reason, "reason", MAX_REASON, required=True)
-    new_override: float | None = None
-    if total is not None and str(total).strip() != "":
-        try:
-            new_override = parse_points(total, attempt.max_score, allow_zero=True)
-        except ValueError as exc:
-            raise GradingError({"total": str(exc)}) from None
-    elif attempt.score_override is None:
-        raise GradingError({"total": "Enter the new total."})
+    new_override = _requested_override(
+        total, attempt.max_score, attempt.score_override, "total", "Enter the new total."
+    )
     old = attempt.score
     attempt.score_override = new_override
     scoring.recompute_attempt_total(attempt)
