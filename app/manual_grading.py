@@ -207,15 +207,22 @@ def record_manual_grade(
     response.comment = comment
     response.graded_by_id = grader.id
     response.graded_at = utcnow()
+    return _rescore(response, grader, "manual", old, comment[:MAX_REASON])
+
+
+def _rescore(
+    response: Response, by: User, kind: str, old: float | None, reason: str
+) -> GradeChange:
+    """After a manual grade or override: the new effective score, its audit record, the total."""
     response.score = scoring.effective_score(response)
     change = GradeChange(
         attempt_id=response.attempt_id,
         response_id=response.id,
-        changed_by_id=grader.id,
-        kind="manual",
+        changed_by_id=by.id,
+        kind=kind,
         old_score=old,
         new_score=response.score,
-        reason=comment[:MAX_REASON],
+        reason=reason,
     )
     db.session.add(change)
     scoring.recompute_attempt_total(response.attempt)
@@ -246,19 +253,7 @@ def override_response(response: Response, by: User, score: Any, reason: str) -> 
     )
     old = response.score
     response.override_score = new_override
-    response.score = scoring.effective_score(response)
-    change = GradeChange(
-        attempt_id=response.attempt_id,
-        response_id=response.id,
-        changed_by_id=by.id,
-        kind="override",
-        old_score=old,
-        new_score=response.score,
-        reason=reason,
-    )
-    db.session.add(change)
-    scoring.recompute_attempt_total(response.attempt)
-    return change
+    return _rescore(response, by, "override", old, reason)
 
 
 def override_attempt(attempt: Attempt, by: User, total: Any, reason: str) -> GradeChange:

@@ -47,19 +47,24 @@ def rubric_form(
     return RubricForm(data=data)
 
 
-class OverrideForm(FlaskForm):
-    score = StringField(
-        "New score",
-        validators=[Optional()],
-        description="Leave empty to remove an earlier override.",
-    )
-    reason = TextAreaField(
+def _reason_field() -> TextAreaField:
+    """Every override states why: the reason goes into the audit trail."""
+    return TextAreaField(
         "Reason",
         validators=[
             InputRequired("Give a reason: it is kept in the audit trail."),
             Length(max=1000),
         ],
     )
+
+
+class OverrideForm(FlaskForm):
+    score = StringField(
+        "New score",
+        validators=[Optional()],
+        description="Leave empty to remove an earlier override.",
+    )
+    reason = _reason_field()
     submit = SubmitField("Override score")
 
 
@@ -69,13 +74,7 @@ class AttemptOverrideForm(FlaskForm):
         validators=[Optional()],
         description="Leave empty to go back to the sum of the question scores.",
     )
-    reason = TextAreaField(
-        "Reason",
-        validators=[
-            InputRequired("Give a reason: it is kept in the audit trail."),
-            Length(max=1000),
-        ],
-    )
+    reason = _reason_field()
     submit = SubmitField("Override total")
 
 
