@@ -3,7 +3,9 @@
 Every function here issues a fixed number of queries whatever the class size: per-response
 work (sums, counts, ranks) happens in SQL with GROUP BY and window functions, and only
 per-question, per-skill or per-student aggregates come back to Python. Preview attempts and
-unsubmitted attempts never count; only students enrolled in the course do.
+unsubmitted attempts never count; only students enrolled in the course do. Mastery for a whole
+course sums ``attempt_skill_totals`` (one row per attempt, kept by ``app.skill_totals``)
+rather than every response of the course.
 
 "The attempt that counts" follows the quiz's grading method (as Moodle's report does):
 highest → the best-scoring attempt (the earliest on a tie), first, last; with "average" every
@@ -14,7 +16,7 @@ submitted attempt counts and the grade is their mean (the same rule as
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,15 +34,19 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     type_coerce,
     union_all,
 )
+from sqlalchemy.orm import aliased
 
-from app import statistics
+from app import skill_totals, statistics
 from app.banks.schema import SKILLS
 from app.extensions import db
 from app.models import (
+    SKILL_COLUMNS,
     Attempt,
+    AttemptSkillTotals,
     AttemptState,
     Enrolment,
     Question,
@@ -96,6 +102,27 @@ def _submitted(course_id: int) -> ColumnElement[bool]:
     )
 
 
+def _rank_order() -> tuple[ColumnElement[Any], ...]:
+    """The order in which a student's attempts at a quiz rank: the first is the one that
+    counts (highest → best score, earliest on a tie; last and average → latest; first)."""
+    method = Quiz.grading_method
+    return (
+        case((method == "highest", -func.coalesce(Attempt.score, 0.0)), else_=literal(0.0)),
+        case((method.in_(("last", "average")), -Attempt.number), else_=Attempt.number),
+    )
+
+
+def _ranked_where(
+    course_id: int, quiz_ids: Sequence[int] | None, user_id: int | None
+) -> list[ColumnElement[bool]]:
+    where = [_submitted(course_id), Quiz.course_id == course_id]
+    if quiz_ids is not None:
+        where.append(Attempt.quiz_id.in_(quiz_ids))
+    if user_id is not None:  # windows are per student, so filtering first changes nothing
+        where.append(Attempt.user_id == user_id)
+    return where
+
+
 def ranked_attempts(
     course_id: int, quiz_ids: Sequence[int] | None, user_id: int | None = None
 ) -> Any:
@@ -103,15 +130,8 @@ def ranked_attempts(
     attempt that counts) and per student-and-quiz window aggregates."""
     method = Quiz.grading_method
     partition = (Attempt.quiz_id, Attempt.user_id)
-    order = (
-        case((method == "highest", -func.coalesce(Attempt.score, 0.0)), else_=literal(0.0)),
-        case((method.in_(("last", "average")), -Attempt.number), else_=Attempt.number),
-    )
-    where = [_submitted(course_id), Quiz.course_id == course_id]
-    if quiz_ids is not None:
-        where.append(Attempt.quiz_id.in_(quiz_ids))
-    if user_id is not None:  # windows are per student, so filtering first changes nothing
-        where.append(Attempt.user_id == user_id)
+    order = _rank_order()
+    where = _ranked_where(course_id, quiz_ids, user_id)
     return (
         select(
             Attempt.id.label("attempt_id"),
@@ -165,15 +185,30 @@ def counted_attempts(
     course_id: int, quiz_ids: Sequence[int] | None, which: str, user_id: int | None = None
 ) -> Select[Any]:
     """Ids of the attempts a statistic counts: ``graded`` (the attempts that count by each
-    quiz's grading method; all of them under "average"), ``first`` or ``all``."""
+    quiz's grading method; all of them under "average"), ``first`` or ``all``. It ranks with
+    the one window it needs (``ranked_attempts`` computes five more)."""
     if which not in ATTEMPT_CHOICES:
         raise AnalyticsError(f"unknown attempts choice {which!r}")
-    r = ranked_attempts(course_id, quiz_ids, user_id)
+    where = _ranked_where(course_id, quiz_ids, user_id)
     if which == "all":
-        return select(r.c.attempt_id)
-    if which == "first":
-        return select(r.c.attempt_id).where(r.c.nth == 1)
-    return select(r.c.attempt_id).where(or_(r.c.rk == 1, r.c.method == "average"))
+        return select(Attempt.id).join(Quiz, Quiz.id == Attempt.quiz_id).where(*where)
+    order = (Attempt.number,) if which == "first" else _rank_order()
+    ranked = (
+        select(
+            Attempt.id.label("attempt_id"),
+            Quiz.grading_method.label("method"),
+            func.row_number()
+            .over(partition_by=(Attempt.quiz_id, Attempt.user_id), order_by=order)
+            .label("rk"),
+        )
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(*where)
+        .subquery("ranked")
+    )
+    keep = ranked.c.rk == 1
+    if which == "graded":
+        keep = or_(keep, ranked.c.method == "average")
+    return select(ranked.c.attempt_id).where(keep)
 
 
 def _pending_response() -> ColumnElement[bool]:
@@ -628,24 +663,19 @@ class ItemAnalysis:
         return tuple(i for i in self.items if i.stats.needs_checking)
 
 
-def _sum_sorted_xr(x: Any, t: Any) -> dict[int, float]:
+def _sorted_xr(base: Any) -> Any:
     """Σ x₍ₖ₎·r₍ₖ₎ per item: item marks and rest-of-quiz marks each sorted, paired by rank.
 
     Rather than joining two ranked copies of every response (quadratic without an index),
     the k-th smallest mark is read from the few distinct marks of the item and their
     cumulative counts: the rest-of-quiz row of rank k pairs with the mark whose cumulative
-    range (hi − c, hi] holds k. One query; the join is responses × distinct marks.
+    range (hi − c, hi] holds k. The join is responses × distinct marks.
     """
-    item = Response.question_version_id
-    base = (
-        select(item.label("item"), x.label("x"), (t.c.t - x).label("rest"))
-        .join(t, t.c.attempt_id == Response.attempt_id)
-        .subquery("base")
-    )
+    rest = base.c.t - base.c.x
     ranked_rest = select(
         base.c.item,
-        base.c.rest,
-        func.row_number().over(partition_by=base.c.item, order_by=base.c.rest).label("k"),
+        rest.label("rest"),
+        func.row_number().over(partition_by=base.c.item, order_by=rest).label("k"),
     ).subquery("ranked_rest")
     marks = (
         select(base.c.item, base.c.x, func.count().label("c"))
@@ -658,103 +688,128 @@ def _sum_sorted_xr(x: Any, t: Any) -> dict[int, float]:
         marks.c.c,
         func.sum(marks.c.c).over(partition_by=marks.c.item, order_by=marks.c.x).label("hi"),
     ).subquery("ranges")
-    return {
-        row[0]: float(row[1] or 0.0)
-        for row in db.session.execute(
-            select(ranked_rest.c.item, func.sum(ranges.c.x * ranked_rest.c.rest))
-            .join(
-                ranges,
-                and_(
-                    ranges.c.item == ranked_rest.c.item,
-                    ranked_rest.c.k > ranges.c.hi - ranges.c.c,
-                    ranked_rest.c.k <= ranges.c.hi,
-                ),
-            )
-            .group_by(ranked_rest.c.item)
+    return (
+        select(ranked_rest.c.item, func.sum(ranges.c.x * ranked_rest.c.rest).label("sxr"))
+        .join(
+            ranges,
+            and_(
+                ranges.c.item == ranked_rest.c.item,
+                ranked_rest.c.k > ranges.c.hi - ranges.c.c,
+                ranked_rest.c.k <= ranges.c.hi,
+            ),
         )
-    }
+        .group_by(ranked_rest.c.item)
+        .subquery("sorted_xr")
+    )
 
 
 def item_sums_sql(
     course_id: int, quiz_id: int, which: str
-) -> tuple[statistics.TotalSums, list[statistics.ItemSums], dict[str, int]]:
-    """The sums of docs/item-analysis.md, computed in SQL (four queries).
+) -> tuple[statistics.TotalSums, list[statistics.ItemSums], dict[str, int], dict[int, int]]:
+    """The sums of docs/item-analysis.md, computed in SQL (one query).
 
     Items are question versions (a random slot gives each drawn question its own row); the
     mark x is the response's effective score (unanswered or ungraded counts 0) and T is the
-    sum of the attempt's marks (Moodle's summarks). Also returns each item's first position.
-    """
-    counted = counted_attempts(course_id, [quiz_id], which)
-    x = func.coalesce(Response.score, 0.0)
-    t = (
-        select(Response.attempt_id, func.sum(x).label("t"))
-        .where(Response.attempt_id.in_(counted))
-        .group_by(Response.attempt_id)
-        .subquery("t")
-    )
-    n, s1, s2, s3, s4 = db.session.execute(
-        select(
-            func.count(),
-            func.sum(t.c.t),
-            func.sum(t.c.t * t.c.t),
-            func.sum(t.c.t * t.c.t * t.c.t),
-            func.sum(t.c.t * t.c.t * t.c.t * t.c.t),
-        )
-    ).one()
-    numbered = select(
-        t.c.t,
-        func.row_number().over(order_by=t.c.t).label("rn"),
-        func.count().over().label("n"),
-    ).subquery()
-    middle = db.session.scalars(
-        select(numbered.c.t).where(
-            or_(numbered.c.rn == (numbered.c.n + 1) // 2, numbered.c.rn == numbered.c.n // 2 + 1)
-        )
-    ).all()
+    sum of the attempt's marks (Moodle's summarks). Also returns each item's first position
+    and its number of answers waiting for a person.
 
-    item = Response.question_version_id
-    rows = db.session.execute(
+    The counted attempts' responses are read once, through the response's attempt index,
+    with T as a window sum over the attempt: joining the responses with a per-attempt
+    subquery of T instead made PostgreSQL scan every response of every course.
+    """
+    x = func.coalesce(Response.score, 0.0)
+    base = (
         select(
-            item,
-            func.count(),
-            func.sum(x),
-            func.sum(x * x),
-            func.sum(t.c.t),
-            func.sum(t.c.t * t.c.t),
-            func.sum(x * t.c.t),
-            func.max(Response.max_points),
-            func.min(func.coalesce(QuizSlot.position, Response.position)),
+            Response.question_version_id.label("item"),
+            Response.attempt_id,
+            x.label("x"),
+            func.sum(x).over(partition_by=Response.attempt_id).label("t"),
+            Response.max_points,
+            func.coalesce(QuizSlot.position, Response.position).label("position"),
+            case((_pending_response(), 1), else_=0).label("pending"),
         )
-        .join(t, t.c.attempt_id == Response.attempt_id)
         .outerjoin(QuizSlot, QuizSlot.id == Response.slot_id)
-        .group_by(item)
+        .where(Response.attempt_id.in_(counted_attempts(course_id, [quiz_id], which)))
+        .cte("base")
+    )
+
+    # The totals T: their count, power sums and median (the mean of the middle one or two).
+    per_attempt = (
+        select(base.c.attempt_id, func.max(base.c.t).label("t"))
+        .group_by(base.c.attempt_id)
+        .subquery("per_attempt")
+    )
+    numbered = select(
+        per_attempt.c.t,
+        func.row_number().over(order_by=per_attempt.c.t).label("rn"),
+        func.count().over().label("n"),
+    ).subquery("numbered")
+    t = numbered.c.t
+    middle = or_(numbered.c.rn == (numbered.c.n + 1) // 2, numbered.c.rn == numbered.c.n // 2 + 1)
+    totals = select(
+        func.count().label("total_n"),
+        func.sum(t).label("s1"),
+        func.sum(t * t).label("s2"),
+        func.sum(t * t * t).label("s3"),
+        func.sum(t * t * t * t).label("s4"),
+        func.avg(case((middle, t))).label("median"),
+    ).subquery("totals")
+
+    sums = (
+        select(
+            base.c.item,
+            func.count().label("n"),
+            func.sum(base.c.x).label("sx"),
+            func.sum(base.c.x * base.c.x).label("sx2"),
+            func.sum(base.c.t).label("st"),
+            func.sum(base.c.t * base.c.t).label("st2"),
+            func.sum(base.c.x * base.c.t).label("sxt"),
+            func.max(base.c.max_points).label("max_mark"),
+            func.min(base.c.position).label("position"),
+            func.sum(base.c.pending).label("pending"),
+        )
+        .group_by(base.c.item)
+        .subquery("sums")
+    )
+    sorted_xr = _sorted_xr(base)
+    # One statement, so the responses are read once: a row per item, each carrying the
+    # quiz totals (no items means no responses, hence no totals either).
+    rows = db.session.execute(
+        select(sums, sorted_xr.c.sxr, totals)
+        .select_from(sums)
+        .outerjoin(sorted_xr, sorted_xr.c.item == sums.c.item)
+        .join(totals, true())
     ).all()
-    sorted_xr = _sum_sorted_xr(x, t)
-    rows.sort(key=lambda r: (r[8], r[0]))
+    rows.sort(key=lambda r: (r.position, r.item))
     items = [
         statistics.ItemSums(
-            slot=str(r[0]),
-            max_mark=float(r[7] or 0.0),
-            n=r[1],
-            sum_x=float(r[2] or 0.0),
-            sum_x2=float(r[3] or 0.0),
-            sum_t=float(r[4] or 0.0),
-            sum_t2=float(r[5] or 0.0),
-            sum_xt=float(r[6] or 0.0),
-            sum_sorted_xr=float(sorted_xr.get(r[0]) or 0.0),
+            slot=str(r.item),
+            max_mark=float(r.max_mark or 0.0),
+            n=r.n,
+            sum_x=float(r.sx or 0.0),
+            sum_x2=float(r.sx2 or 0.0),
+            sum_t=float(r.st or 0.0),
+            sum_t2=float(r.st2 or 0.0),
+            sum_xt=float(r.sxt or 0.0),
+            sum_sorted_xr=float(r.sxr or 0.0),
         )
         for r in rows
     ]
-    totals = statistics.TotalSums(
-        n=n,
-        sum_t=float(s1 or 0.0),
-        sum_t2=float(s2 or 0.0),
-        sum_t3=float(s3 or 0.0),
-        sum_t4=float(s4 or 0.0),
-        median=statistics.median(float(v) for v in middle) or 0.0,
-        max_total=sum(i.max_mark for i in items),
+    first = rows[0] if rows else None
+    return (
+        statistics.TotalSums(
+            n=first.total_n if first else 0,
+            sum_t=float(first.s1 or 0.0) if first else 0.0,
+            sum_t2=float(first.s2 or 0.0) if first else 0.0,
+            sum_t3=float(first.s3 or 0.0) if first else 0.0,
+            sum_t4=float(first.s4 or 0.0) if first else 0.0,
+            median=float(first.median or 0.0) if first else 0.0,
+            max_total=sum(i.max_mark for i in items),
+        ),
+        items,
+        {str(r.item): r.position for r in rows},
+        {r.item: int(r.pending or 0) for r in rows},
     )
-    return totals, items, {str(r[0]): r[8] for r in rows}
 
 
 def option_counts_sql(course_id: int, quiz_id: int, which: str) -> dict[int, dict[Any, int]]:
@@ -792,8 +847,8 @@ def _choices(spec: dict[str, Any], values: dict[Any, int]) -> dict[str, int]:
 
 def item_analysis(quiz: Quiz, which: str = "graded") -> ItemAnalysis:
     """Moodle's item analysis of ``quiz`` over the chosen attempts, with distractor counts
-    and "needs checking" flags. Eight queries whatever the class size."""
-    totals, sums, positions = item_sums_sql(quiz.course_id, quiz.id, which)
+    and "needs checking" flags. Three queries whatever the class size."""
+    totals, sums, positions, pending = item_sums_sql(quiz.course_id, quiz.id, which)
     ids = [int(s.slot) for s in sums]
     versions = {
         qv.id: (qv, key)
@@ -804,16 +859,6 @@ def item_analysis(quiz: Quiz, which: str = "graded") -> ItemAnalysis:
         )
     }
     values = option_counts_sql(quiz.course_id, quiz.id, which)
-    pending = dict(
-        db.session.execute(
-            select(Response.question_version_id, func.count())
-            .where(
-                Response.attempt_id.in_(counted_attempts(quiz.course_id, [quiz.id], which)),
-                _pending_response(),
-            )
-            .group_by(Response.question_version_id)
-        ).all()
-    )
     choices: dict[str, dict[str, int]] = {}
     keys: dict[str, set[str]] = {}
     for qv_id, (qv, _key) in versions.items():
@@ -881,40 +926,66 @@ class SkillQuestion:
 
 
 @dataclass(frozen=True)
+class SkillQuiz:
+    """One quiz behind a course-wide skill figure (its questions are on that quiz's view)."""
+
+    quiz_id: int
+    quiz_title: str
+    earned: float
+    possible: float
+    responses: int
+
+    @property
+    def percentage(self) -> float | None:
+        return _pct(self.earned, self.possible)
+
+
+@dataclass(frozen=True)
 class SkillRow:
     skill: str
     label: str
     score: statistics.SkillScore
     questions: tuple[SkillQuestion, ...]
     weakest: bool
+    quizzes: tuple[SkillQuiz, ...] = ()
 
 
 @dataclass(frozen=True)
 class Mastery:
+    """Mastery per skill. ``by_quiz``: the figures are broken down by quiz (the course-wide
+    class view); otherwise by question."""
+
     skills: tuple[SkillRow, ...]
     weakest: tuple[SkillRow, ...]
+    course_id: int
+    which: str
+    by_quiz: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StudentSkills:
+    """One student's (earned, possible) per skill; ``scores`` gives them as SkillScore.
+    Kept as plain pairs: a class of 2,000 students has 18,000 of them on one page."""
+
     user_id: int
     name: str
-    scores: dict[str, statistics.SkillScore] = field(default_factory=dict)
+    sums: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    @property
+    def scores(self) -> dict[str, statistics.SkillScore]:
+        return {
+            skill: statistics.skill_score(skill, earned, possible)
+            for skill, (earned, possible) in self.sums.items()
+        }
+
+    def percentage(self, skill: str) -> float | None:
+        """The share earned in ``skill``, None without answers (as SkillScore has it)."""
+        earned, possible = self.sums.get(skill, (0.0, 0.0))
+        return _pct(earned, possible)
 
 
-def _mastery_filters(
-    course_id: int, quiz_id: int | None, which: str, user_id: int | None
-) -> list[ColumnElement[bool]]:
-    where = [
-        Response.attempt_id.in_(
-            counted_attempts(course_id, [quiz_id] if quiz_id is not None else None, which, user_id)
-        ),
-        # Responses still waiting for a person are left out of earned and possible alike.
-        or_(Response.state != "needs_grading", Response.score.is_not(None)),
-    ]
-    if user_id is not None:
-        where.append(Attempt.user_id == user_id)
-    return where
+def _by_lowest(rows: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(sorted(rows, key=lambda q: (q.percentage is None, q.percentage or 0)))
 
 
 def skill_mastery(
@@ -925,11 +996,19 @@ def skill_mastery(
     which: str = "graded",
     weakest: int = 3,
 ) -> Mastery:
-    """Share of points earned per reading skill (class, or one student), with the questions
-    behind each figure. One query, grouped by skill, question version and quiz."""
+    """Share of points earned per reading skill (class, or one student), with what lies
+    behind each figure: for the whole class on every quiz, the quizzes (summed from the
+    per-attempt rows of ``attempt_skill_totals``, so the responses are never scanned);
+    for one quiz or one student, the questions (a scan of that quiz's or student's
+    responses, which is small)."""
+    titles = dict(
+        db.session.execute(select(Quiz.id, Quiz.title).where(Quiz.course_id == course_id)).all()
+    )
+    if quiz_id is None and user_id is None:
+        return _mastery_by_quiz(course_id, which, weakest, titles)
     earned = func.sum(func.coalesce(Response.score, 0.0))
-    # The big scan joins only what it groups by; titles, keys and prompts come afterwards
-    # for the few question versions found.
+    # The scan joins only what it groups by; keys and prompts come afterwards for the few
+    # question versions found.
     sums = db.session.execute(
         select(
             Response.question_version_id,
@@ -940,7 +1019,15 @@ def skill_mastery(
         )
         .select_from(Response)
         .join(Attempt, Attempt.id == Response.attempt_id)
-        .where(*_mastery_filters(course_id, quiz_id, which, user_id))
+        .where(
+            Response.attempt_id.in_(
+                counted_attempts(
+                    course_id, [quiz_id] if quiz_id is not None else None, which, user_id
+                )
+            ),
+            # Responses still waiting for a person are left out of earned and possible alike.
+            skill_totals.COUNTED_RESPONSE,
+        )
         .group_by(Response.question_version_id, Attempt.quiz_id)
     ).all()
     meta = {
@@ -951,79 +1038,178 @@ def skill_mastery(
             .where(QuestionVersion.id.in_({r[0] for r in sums}))
         )
     }
-    titles = dict(
-        db.session.execute(select(Quiz.id, Quiz.title).where(Quiz.course_id == course_id)).all()
-    )
-    rows = [
-        (meta[qv][0], qv, meta[qv][1], quiz, titles.get(quiz, ""), got, out_of, n)
-        for qv, quiz, got, out_of, n in sums
-    ]
-    prompts = {qv: m[2] for qv, m in meta.items()}
-    # Never call most of the skills "weakest": at most half of them (none if only one).
-    n_skills = len({r[0] for r in rows})
-    report = statistics.skill_mastery(
-        ((r[0], float(r[5] or 0.0), float(r[6] or 0.0)) for r in rows),
-        weakest=min(weakest, n_skills // 2),
-    )
-    weakest_names = {s.skill for s in report.weakest}
     behind: dict[str, list[SkillQuestion]] = defaultdict(list)
-    for r in rows:
-        behind[r[0]].append(
+    for qv, quiz, got, out_of, n in sums:
+        skill, key, spec = meta[qv]
+        behind[skill].append(
             SkillQuestion(
-                question_version_id=r[1],
-                key=r[2],
-                quiz_id=r[3],
-                quiz_title=r[4],
-                prompt=(prompts.get(r[1]) or {}).get("prompt", ""),
-                earned=float(r[5] or 0.0),
-                possible=float(r[6] or 0.0),
-                responses=r[7],
+                question_version_id=qv,
+                key=key,
+                quiz_id=quiz,
+                quiz_title=titles.get(quiz, ""),
+                prompt=(spec or {}).get("prompt", ""),
+                earned=float(got or 0.0),
+                possible=float(out_of or 0.0),
+                responses=n,
             )
         )
+    report = _report(behind, weakest)
+    weakest_names = {s.skill for s in report.weakest}
     skills = tuple(
         SkillRow(
             skill=s.skill,
             label=skill_label(s.skill),
             score=s,
-            questions=tuple(
-                sorted(behind[s.skill], key=lambda q: (q.percentage is None, q.percentage or 0))
-            ),
+            questions=_by_lowest(behind[s.skill]),
             weakest=s.skill in weakest_names,
         )
         for s in report.skills
     )
+    return _mastery(skills, report, course_id, which, by_quiz=False)
+
+
+def _report(behind: dict[str, list[Any]], weakest: int) -> statistics.MasteryReport:
+    # Never call most of the skills "weakest": at most half of them (none if only one).
+    return statistics.skill_mastery(
+        ((skill, r.earned, r.possible) for skill, rows in behind.items() for r in rows),
+        weakest=min(weakest, len(behind) // 2),
+    )
+
+
+def _mastery(
+    skills: tuple[SkillRow, ...],
+    report: statistics.MasteryReport,
+    course_id: int,
+    which: str,
+    *,
+    by_quiz: bool,
+) -> Mastery:
     by_name = {s.skill: s for s in skills}
-    return Mastery(skills=skills, weakest=tuple(by_name[s.skill] for s in report.weakest))
+    return Mastery(
+        skills=skills,
+        weakest=tuple(by_name[s.skill] for s in report.weakest),
+        course_id=course_id,
+        which=which,
+        by_quiz=by_quiz,
+    )
+
+
+def _counts_by_totals(which: str) -> ColumnElement[bool]:
+    """Whether a row of ``attempt_skill_totals`` (joined with its Quiz) is an attempt the
+    statistic counts: the same choice as ``counted_attempts``, made among the student's own
+    rows for the quiz (neighbours in the table's key), so nothing is ranked course-wide."""
+    if which not in ATTEMPT_CHOICES:
+        raise AnalyticsError(f"unknown attempts choice {which!r}")
+    if which == "all":
+        return true()
+    t, b = AttemptSkillTotals, aliased(AttemptSkillTotals)
+    if which == "first":
+        before: ColumnElement[bool] = b.number < t.number
+    else:  # graded: the attempt that counts by the quiz's grading method; average: all
+        method = Quiz.grading_method
+        mine, theirs = func.coalesce(t.score, 0.0), func.coalesce(b.score, 0.0)
+        before = or_(
+            and_(
+                method == "highest",
+                or_(theirs > mine, and_(theirs == mine, b.number < t.number)),
+            ),
+            and_(method == "first", b.number < t.number),
+            and_(method == "last", b.number > t.number),
+        )
+    return ~(
+        select(b.attempt_id)
+        .where(
+            b.user_id == t.user_id,
+            b.quiz_id == t.quiz_id,
+            b.attempt_id != t.attempt_id,
+            before,
+        )
+        .exists()
+    )
+
+
+def _totals_by(
+    key: Any, course_id: int, quiz_id: int | None, which: str, *, answers: bool = True
+) -> list[tuple[int, dict[str, tuple[Any, ...]]]]:
+    """Per ``key`` (the student or the quiz), per skill: (earned, possible, answers) summed
+    over the counted attempts' rows of ``attempt_skill_totals``, or (earned, possible)
+    without ``answers``; skills without answers are left out (every question is worth more
+    than 0 points, so a skill has answers exactly when it has points possible). One query,
+    a row per key."""
+    t = AttemptSkillTotals
+    width = 3 if answers else 2
+    columns = [getattr(t, name) for names in SKILL_COLUMNS.values() for name in names[:width]]
+    where = [
+        Quiz.course_id == course_id,
+        t.user_id.in_(_students_of(course_id)),
+        _counts_by_totals(which),
+    ]
+    if quiz_id is not None:
+        where.append(t.quiz_id == quiz_id)
+    skills = [(skill, 1 + width * i) for i, skill in enumerate(SKILL_COLUMNS)]
+    return [
+        (
+            row[0],
+            {
+                skill: tuple(row[i : i + width])
+                for skill, i in skills
+                if row[i + 1]  # points possible: the skill was answered
+            },
+        )
+        for row in db.session.execute(
+            select(key, *(func.sum(c) for c in columns))
+            .select_from(t)
+            .join(Quiz, Quiz.id == t.quiz_id)
+            .where(*where)
+            .group_by(key)
+        )
+    ]
+
+
+def _mastery_by_quiz(course_id: int, which: str, weakest: int, titles: dict[int, str]) -> Mastery:
+    """The class figures on every quiz, per skill and quiz, from ``attempt_skill_totals``
+    (one query, a row per quiz, whatever the class size)."""
+    behind: dict[str, list[SkillQuiz]] = defaultdict(list)
+    for quiz, sums in sorted(_totals_by(AttemptSkillTotals.quiz_id, course_id, None, which)):
+        for skill, (got, out_of, n) in sums.items():
+            behind[skill].append(
+                SkillQuiz(
+                    quiz_id=quiz,
+                    quiz_title=titles.get(quiz, ""),
+                    earned=got,
+                    possible=out_of,
+                    responses=n,
+                )
+            )
+    report = _report(behind, weakest)
+    weakest_names = {s.skill for s in report.weakest}
+    skills = tuple(
+        SkillRow(
+            skill=s.skill,
+            label=skill_label(s.skill),
+            score=s,
+            questions=(),
+            weakest=s.skill in weakest_names,
+            quizzes=_by_lowest(behind[s.skill]),
+        )
+        for s in report.skills
+    )
+    return _mastery(skills, report, course_id, which, by_quiz=True)
 
 
 def student_skill_matrix(
     course_id: int, *, quiz_id: int | None = None, which: str = "graded"
 ) -> tuple[list[str], list[StudentSkills]]:
-    """Per student, per skill: earned/possible (one query grouped by student and skill)."""
+    """Per student, per skill: earned/possible over the counted attempts, summed from
+    ``attempt_skill_totals`` (one query, a row per student)."""
     students = db.session.execute(
         select(User.id, User.name)
         .join(Enrolment, Enrolment.user_id == User.id)
         .where(Enrolment.course_id == course_id, Enrolment.role == Role.STUDENT)
         .order_by(User.name, User.id)
     ).all()
-    matrix: dict[int, dict[str, statistics.SkillScore]] = defaultdict(dict)
-    skills: set[str] = set()
-    for user_id, skill, got, out_of in db.session.execute(
-        select(
-            Attempt.user_id,
-            QuestionVersion.skill,
-            func.sum(func.coalesce(Response.score, 0.0)),
-            func.sum(Response.max_points),
-        )
-        .select_from(Response)
-        .join(Attempt, Attempt.id == Response.attempt_id)
-        .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
-        .where(*_mastery_filters(course_id, quiz_id, which, None))
-        .group_by(Attempt.user_id, QuestionVersion.skill)
-    ):
-        skills.add(skill)
-        report = statistics.skill_mastery([(skill, float(got or 0.0), float(out_of or 0.0))])
-        matrix[user_id][skill] = report.skills[0]
+    matrix = dict(_totals_by(AttemptSkillTotals.user_id, course_id, quiz_id, which, answers=False))
+    skills = {skill for sums in matrix.values() for skill in sums}
     return sorted(skills), [StudentSkills(uid, name, matrix.get(uid, {})) for uid, name in students]
 
 

@@ -5,7 +5,8 @@ object per row, so 2,000 students × 30 quizzes take seconds, not hours. Scores 
 each student has an ability, each question a difficulty and a discrimination (a two-parameter
 logistic model); a few questions have a wrong key (negative discrimination, so item analysis
 has something to flag), one distractor per question is attractive, some essays await grading.
-Responses are graded by ``app.grading.grade`` like real ones. Flushes only; the caller commits.
+Responses are graded by ``app.grading.grade`` like real ones, and each attempt's per-skill totals
+(``app.skill_totals``) are written beside them. Flushes only; the caller commits.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from app import accounts
+from app import accounts, skill_totals
 from app.banks.schema import SKILLS
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
@@ -351,6 +352,24 @@ def generate_course(
             for p, (value, score, state) in enumerate(marks)
         ]
         _insert(Response, response_rows)
+        skills = {item.version_id: item.spec["skill"] for item in quiz_items}
+        skill_totals.write_rows(
+            row
+            for attempt_id, a, marks in zip(attempt_ids, attempt_rows, answers, strict=True)
+            if (
+                row := skill_totals.row_for(
+                    skill_totals.AttemptFacts(
+                        attempt_id, quiz_id, a["user_id"], a["number"], a["score"]
+                    ),
+                    (
+                        (item.version_id, score, item.spec["points"], state)
+                        for item, (_value, score, state) in zip(quiz_items, marks, strict=True)
+                    ),
+                    skills,
+                )
+            )
+            is not None
+        )
         n_attempts += len(attempt_rows)
         n_responses += len(response_rows)
     db.session.flush()

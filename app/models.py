@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.banks.schema import SKILLS
 from app.extensions import db
 
 
@@ -452,6 +453,71 @@ class Response(db.Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="responses")
     question_version: Mapped[QuestionVersion] = relationship()
+
+
+class AttemptSkillTotals(db.Model):
+    """A submitted attempt's points per reading skill; kept in step by ``app.skill_totals``.
+
+    Why it exists: mastery for a whole course sums these rows, one per attempt, instead of
+    every response (about twenty per attempt). Per skill: points earned and possible and the
+    number of answers counted; an answer still waiting for a person counts in none of them.
+    Rows exist for submitted, non-preview attempts only. ``quiz_id``, ``user_id``, ``number``
+    and ``score`` repeat the attempt's, so "the attempt that counts" is found among a
+    student's rows for a quiz (neighbours in the key) without ranking the course's attempts;
+    ``score`` only changes when the row is rewritten. The key starts with the student, so
+    SQLite sums each student's rows in key order, without sorting them.
+    """
+
+    __tablename__ = "attempt_skill_totals"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    quiz_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz.id", ondelete="CASCADE"), primary_key=True
+    )
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True, unique=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)
+    literal_earned: Mapped[float] = mapped_column(Float, default=0.0)
+    literal_possible: Mapped[float] = mapped_column(Float, default=0.0)
+    literal_answers: Mapped[int] = mapped_column(Integer, default=0)
+    vocabulary_earned: Mapped[float] = mapped_column(Float, default=0.0)
+    vocabulary_possible: Mapped[float] = mapped_column(Float, default=0.0)
+    vocabulary_answers: Mapped[int] = mapped_column(Integer, default=0)
+    inference_earned: Mapped[float] = mapped_column(Float, default=0.0)
+    inference_possible: Mapped[float] = mapped_column(Float, default=0.0)
+    inference_answers: Mapped[int] = mapped_column(Integer, default=0)
+    argument_earned: Mapped[float] = mapped_column(Float, default=0.0)
+    argument_possible: Mapped[float] = mapped_column(Float, default=0.0)
+    argument_answers: Mapped[int] = mapped_column(Integer, default=0)
+    evidence_earned: Mapped[float] = mapped_column(Float, default=0.0)
+    evidence_possible: Mapped[float] = mapped_column(Float, default=0.0)
+    evidence_answers: Mapped[int] = mapped_column(Integer, default=0)
+    rhetoric_earned: Mapped[float] = mapped_column(Float, default=0.0)
+    rhetoric_possible: Mapped[float] = mapped_column(Float, default=0.0)
+    rhetoric_answers: Mapped[int] = mapped_column(Integer, default=0)
+    perspective_earned: Mapped[float] = mapped_column(Float, default=0.0)
+    perspective_possible: Mapped[float] = mapped_column(Float, default=0.0)
+    perspective_answers: Mapped[int] = mapped_column(Integer, default=0)
+    fact_opinion_earned: Mapped[float] = mapped_column(Float, default=0.0)
+    fact_opinion_possible: Mapped[float] = mapped_column(Float, default=0.0)
+    fact_opinion_answers: Mapped[int] = mapped_column(Integer, default=0)
+    comparison_earned: Mapped[float] = mapped_column(Float, default=0.0)
+    comparison_possible: Mapped[float] = mapped_column(Float, default=0.0)
+    comparison_answers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _skill_columns(skill: str) -> tuple[str, str, str]:
+    name = skill.replace("-", "_")
+    return f"{name}_earned", f"{name}_possible", f"{name}_answers"
+
+
+# Reading skill → its (earned, possible, answers) columns in ``attempt_skill_totals``.
+SKILL_COLUMNS: dict[str, tuple[str, str, str]] = {skill: _skill_columns(skill) for skill in SKILLS}
 
 
 class GradeChange(db.Model):

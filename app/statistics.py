@@ -35,6 +35,7 @@ __all__ = [
     "median",
     "score_distribution",
     "skill_mastery",
+    "skill_score",
     "total_sums",
 ]
 
@@ -507,6 +508,16 @@ def score_distribution(percentages: Iterable[float], bins: int = 10) -> list[Bin
 # --------------------------------------------------------------------------- skills
 
 
+def skill_score(skill: str, earned: float, possible: float) -> SkillScore:
+    """One skill's figure; the percentage is None when nothing was possible."""
+    return SkillScore(
+        skill=skill,
+        earned=earned,
+        possible=possible,
+        percentage=100 * earned / possible if possible else None,
+    )
+
+
 def skill_mastery(rows: Iterable[tuple[str, float, float]], *, weakest: int = 3) -> MasteryReport:
     """Share of points earned per reading skill from (skill, earned, possible) rows.
 
@@ -518,15 +529,7 @@ def skill_mastery(rows: Iterable[tuple[str, float, float]], *, weakest: int = 3)
     for skill, got, out_of in rows:
         earned[skill] = earned.get(skill, 0.0) + got
         possible[skill] = possible.get(skill, 0.0) + out_of
-    skills = tuple(
-        SkillScore(
-            skill=skill,
-            earned=earned[skill],
-            possible=possible[skill],
-            percentage=100 * earned[skill] / possible[skill] if possible[skill] else None,
-        )
-        for skill in sorted(earned)
-    )
+    skills = tuple(skill_score(skill, earned[skill], possible[skill]) for skill in sorted(earned))
     ranked = sorted(
         (s for s in skills if s.percentage is not None),
         key=lambda s: (s.percentage, s.skill),

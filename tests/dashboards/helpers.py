@@ -1,5 +1,6 @@
 """Test data for dashboards and exports: quizzes from factories, attempts and responses
-inserted directly as model rows (the student flow is another area's code)."""
+inserted directly as model rows (the student flow is another area's code), with their
+per-skill totals written as grading writes them (``app.skill_totals``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app import skill_totals
 from app.models import Attempt, Course, Question, QuestionVersion, Quiz, QuizSlot, Response, User
 from tests.factories import Factory, single_choice_spec
 
@@ -141,6 +143,7 @@ def add_attempt(
     attempt.score = score_override if score_override is not None else round(total, 2)
     attempt.max_score = maximum
     attempt.needs_grading = pending
+    skill_totals.refresh([attempt.id])
     db.session.commit()
     return attempt
 

@@ -124,8 +124,13 @@ def test_skill_mastery_sums_every_counted_response(make, db, backend) -> None:
     }
     lowest = min(s.score.percentage for s in mastery.skills)
     assert mastery.weakest[0].score.percentage == lowest
-    for s in mastery.skills:
-        assert sum(q.earned for q in s.questions) == approx(s.score.earned)
+    # The whole class on every quiz: the quizzes behind each figure; one quiz: its questions.
+    one_quiz = analytics.skill_mastery(setup.course.id, quiz_id=setup.quiz.id)
+    assert mastery.by_quiz and not one_quiz.by_quiz
+    for s, q in zip(mastery.skills, one_quiz.skills, strict=True):
+        assert sum(x.earned for x in s.quizzes) == approx(s.score.earned)
+        assert sum(x.earned for x in q.questions) == approx(s.score.earned)
+        assert sum(x.responses for x in q.questions) == s.quizzes[0].responses
 
     # Per student: one student's figures are the sums over their own counted attempt.
     student = setup.students[3]

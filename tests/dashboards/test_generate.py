@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app import analytics, gradebook
+from app import analytics, gradebook, skill_totals
 from app.export import stream_csv
 from app.generate import generate_course
 from app.models import Attempt, Enrolment, Quiz, Response, User
@@ -26,6 +26,14 @@ def test_generate_a_tiny_course(app, db, backend) -> None:
         assert attempt.score == pytest.approx(sum(r.score or 0 for r in attempt.responses))
         assert 0 <= attempt.score <= attempt.max_score
         assert attempt.needs_grading == any(r.state == "needs_grading" for r in attempt.responses)
+    # The per-skill totals written in bulk are what grading would have written.
+    table = skill_totals.TABLE
+    bulk = db.session.execute(select(table).order_by(table.c.attempt_id)).all()
+    assert len(bulk) == made.attempts
+    skill_totals.refresh(select(Attempt.id))
+    assert db.session.execute(select(table).order_by(table.c.attempt_id)).all() == [
+        pytest.approx(tuple(row)) for row in bulk
+    ]
     quiz = db.session.scalars(select(Quiz).order_by(Quiz.id)).first()
     analysis = analytics.item_analysis(quiz, "all")
     assert analysis.quiz.n > 0 and len(analysis.items) == 4

@@ -107,10 +107,17 @@ def test_skills_page_names_the_weakest_skill(broken_quiz, client, login_as) -> N
     weakest = page.split('class="weakest"')[1].split("</p>")[0]
     assert "inference" in weakest or "literal comprehension" in weakest
     assert 'id="mastery-table"' in page and page.count('class="bar"') == 3
-    assert "broken" in page  # the questions behind each figure
+    # The quizzes behind each figure, each linking to the same page for that quiz alone.
+    behind = page.split('id="class-questions"')[1].split("</section>")[0]
+    assert "The quizzes behind each figure" in behind and "Two coups — quiz" in behind
+    link = f"/teach/courses/{course.id}/skills?quiz={quiz.id}&amp;attempts=graded"
+    assert link in behind and "<caption>" in behind and 'scope="row"' in behind
     assert client.get(f"/teach/courses/{course.id}/skills?quiz=99999").status_code == 400
     one = client.get(f"/teach/courses/{course.id}/skills?quiz={quiz.id}&attempts=all")
     assert one.status_code == 200
+    one_page = one.get_data(as_text=True)
+    assert "The questions behind each figure" in one_page
+    assert "broken" in one_page  # the questions behind each figure, for one quiz
 
 
 def test_student_page_lists_attempts_pending_and_skills(broken_quiz, client, login_as) -> None:

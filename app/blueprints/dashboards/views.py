@@ -188,8 +188,21 @@ def skills(course_id: int) -> tuple[str, int]:
         mastery=mastery,
         chart=_mastery_chart(mastery, "mastery", f"Reading-skill mastery: {course.title}"),
         skill_names=skill_names,
-        students=students,
+        student_rows=_matrix_rows(skill_names, students),
     ), status
+
+
+def _percent(value: float | None) -> str:
+    """As the templates' ``pct`` macro writes a share: one decimal, or a dash for none."""
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def _matrix_rows(
+    skill_names: list[str], students: list[analytics.StudentSkills]
+) -> list[tuple[analytics.StudentSkills, list[str]]]:
+    """Each student with their cells already formatted: a macro call per cell costs more
+    than the query behind the table once a class has thousands of students."""
+    return [(st, [_percent(st.percentage(sk)) for sk in skill_names]) for st in students]
 
 
 @bp.route("/teach/courses/<int:course_id>/students/<int:user_id>")
