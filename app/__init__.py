@@ -17,7 +17,12 @@ from app import passwords
 from app.blueprints import BLUEPRINTS
 from app.cli import register_cli
 from app.config import INSTANCE, ROOT, Defaults, environment_overrides
-from app.database import configure_engine, declare_deferred_write, declare_write_intent
+from app.database import (
+    configure_engine,
+    declare_deferred_write,
+    declare_write_intent,
+    sqlite_engine_options,
+)
 from app.extensions import csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
@@ -61,6 +66,10 @@ def create_app(
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        )
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)

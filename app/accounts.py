@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models import Course, Enrolment, LoginSession, Role, User, utcnow
@@ -65,12 +65,16 @@ def start_login_session(user: User) -> str:
     return token
 
 
+# Runs on every request of a logged-in user: built once.
+_USER_BY_TOKEN = (
+    select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.token_hash == bindparam("token_hash"), LoginSession.revoked_at.is_(None))
+)
+
+
 def user_for_session_token(token: str) -> User | None:
-    return db.session.scalar(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == _token_hash(token), LoginSession.revoked_at.is_(None))
-    )
+    return db.session.scalar(_USER_BY_TOKEN, {"token_hash": _token_hash(token)})
 
 
 def end_login_session(token: str) -> None:

@@ -23,13 +23,14 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 
-from app import deadlines, review
+from app import deadlines, review, skill_totals
 from app.attempt_view import (
     InvalidAnswer,
     SourceView,
@@ -40,7 +41,7 @@ from app.attempt_view import (
     make_layout,
     source_view,
 )
-from app.database import take_deferred_write_lock
+from app.database import locked_rows, take_deferred_write_lock
 from app.extensions import db
 from app.grading import aggregate_attempt_scores
 from app.models import (
@@ -58,16 +59,19 @@ from app.models import (
     Source,
     User,
 )
-from app.scoring import apply_auto_grade, recompute_attempt_total
+from app.scoring import auto_mark, first_set, set_attempt_totals, waits_for_person
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "AttemptClosed",
     "AttemptError",
+    "AttemptPage",
+    "AttemptRow",
     "GradingFailed",
     "InvalidAnswer",
     "NotAvailable",
+    "Saved",
     "StaleWrite",
     "UnknownQuestion",
     "answer",
@@ -181,23 +185,26 @@ def specs_for(version_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
+_QUIZ_SOURCES = (  # read on every quiz page: built once
+    select(
+        Source.id,
+        Source.slug,
+        Source.title,
+        Source.publication,
+        Source.date,
+        Source.author,
+        Source.url,
+        Source.content_hash,
+    )
+    .join(QuizSource, QuizSource.source_id == Source.id)
+    .where(QuizSource.quiz_id == bindparam("quiz_id"))
+    .order_by(QuizSource.position, Source.id)
+)
+
+
 def quiz_sources(quiz_id: int) -> list[SourceView]:
     """The quiz's articles in order, paragraphs from the cache when the text is unchanged."""
-    rows = db.session.execute(
-        select(
-            Source.id,
-            Source.slug,
-            Source.title,
-            Source.publication,
-            Source.date,
-            Source.author,
-            Source.url,
-            Source.content_hash,
-        )
-        .join(QuizSource, QuizSource.source_id == Source.id)
-        .where(QuizSource.quiz_id == quiz_id)
-        .order_by(QuizSource.position, Source.id)
-    ).all()
+    rows = db.session.execute(_QUIZ_SOURCES, {"quiz_id": quiz_id}).all()
     several = len(rows) > 1
     out: list[SourceView] = []
     missing = [r for r in rows if _SOURCES.get((r.id, r.content_hash, several)) is None]
@@ -432,33 +439,134 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
 # --- save ---------------------------------------------------------------------------------------
 
 
-def _lock(attempt: Attempt) -> None:
+class AttemptRow(NamedTuple):
+    """What a save needs of its attempt, read under the row lock without building an ORM
+    object (``authz.own_attempt_row``): the autosave is the hottest write."""
+
+    id: int
+    user_id: int
+    quiz_id: int
+    state: str
+    deadline_at: datetime | None
+
+
+ATTEMPT_ROW_FOR_UPDATE = (
+    select(Attempt.id, Attempt.user_id, Attempt.quiz_id, Attempt.state, Attempt.deadline_at)
+    .where(Attempt.id == bindparam("attempt_id"))
+    .with_for_update()
+)
+
+
+class AttemptPage(NamedTuple):
+    """The quiz page's view of an attempt and its quiz, read in one plain query
+    (``authz.own_attempt_page``): the page is the most requested one of an exam."""
+
+    id: int
+    user_id: int
+    quiz_id: int
+    quiz_title: str
+    number: int
+    is_preview: bool
+    state: str
+    deadline_at: datetime | None
+    started_at: datetime
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> AttemptPage:
+        return cls(
+            attempt.id,
+            attempt.user_id,
+            attempt.quiz_id,
+            attempt.quiz.title,
+            attempt.number,
+            attempt.is_preview,
+            attempt.state,
+            attempt.deadline_at,
+            attempt.started_at,
+        )
+
+
+ATTEMPT_PAGE = (
+    select(*(getattr(Attempt, f) for f in AttemptPage._fields[:3]), Quiz.title)
+    .add_columns(*(getattr(Attempt, f) for f in AttemptPage._fields[4:]))
+    .join(Quiz, Quiz.id == Attempt.quiz_id)
+    .where(Attempt.id == bindparam("attempt_id"))
+)
+
+
+def _lock(attempt: Attempt | AttemptRow) -> None:
     """Re-read the attempt under a row lock, so saves and submits of it happen one at a time.
 
-    A request that deferred SQLite's write lock (the autosave) takes it here."""
+    A request that deferred SQLite's write lock (the autosave) takes it here. If the caller
+    already read it under the lock in this transaction (``authz.own_attempt(lock=True)``), that
+    read is current and is used as it is."""
+    if ("attempt", attempt.id) in locked_rows():
+        return
+    assert isinstance(attempt, Attempt), "an AttemptRow is read under the lock"
     take_deferred_write_lock()
     db.session.refresh(attempt, with_for_update=True)
+    locked_rows().add(("attempt", attempt.id))
 
 
-def _check_open(attempt: Attempt, now: datetime) -> None:
+def _check_open(attempt: Attempt | AttemptRow, now: datetime) -> None:
     if attempt.state != AttemptState.IN_PROGRESS:
         raise AttemptClosed("This attempt has been submitted; answers can no longer be changed.")
     if deadlines.is_overdue(attempt.deadline_at, now, grace_seconds()):
+        if isinstance(attempt, AttemptRow):
+            attempt = db.session.get(Attempt, attempt.id)  # already locked by this transaction
+            assert attempt is not None
         _finalise(attempt, now, "timer")
         raise AttemptClosed(
             "Time is up: this attempt was submitted with the answers saved before the deadline."
         )
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a save stored (the autosave's reply)."""
+
+    position: int
+    value: Any
+    seq: int
+    saved_at: datetime | None
+    state: str
+
+
+_responses = Response.__table__
+# The autosave is the hottest write: plain statements, built once, no ORM unit of work.
+_SAVE_READ = select(
+    _responses.c.id,
+    _responses.c.question_version_id,
+    _responses.c.layout,
+    _responses.c.value,
+    _responses.c.seq,
+    _responses.c.saved_at,
+    _responses.c.state,
+).where(
+    _responses.c.attempt_id == bindparam("attempt_id"),
+    _responses.c.position == bindparam("position"),
+)
+_SAVE_WRITE = (
+    _responses.update()
+    .where(_responses.c.id == bindparam("response_id"))
+    .values(
+        value=bindparam("new_value", type_=_responses.c.value.type),
+        seq=bindparam("new_seq"),
+        saved_at=bindparam("new_saved_at", type_=_responses.c.saved_at.type),
+        state=bindparam("new_state"),
+    )
+)
+
+
 def save_response(
-    attempt: Attempt,
+    attempt: Attempt | AttemptRow,
     position: int,
     value: Any,
     seq: Any,
     now: datetime,
     *,
     page_ids: bool = True,
-) -> Response:
+) -> Saved:
     """Store the answer to question ``position`` if ``seq`` is newer than the stored one.
 
     Repeating the last accepted save (same seq, same value: a retry whose reply was lost) is a
@@ -470,32 +578,39 @@ def save_response(
         raise InvalidAnswer("The save carried no valid sequence number; reload the page.")
     _lock(attempt)
     _check_open(attempt, now)
-    response = db.session.scalar(
-        select(Response).where(Response.attempt_id == attempt.id, Response.position == position)
-    )
-    if response is None:
+    row = db.session.execute(_SAVE_READ, {"attempt_id": attempt.id, "position": position}).first()
+    if row is None:
         raise UnknownQuestion("There is no such question in this attempt.")
-    spec = specs_for([response.question_version_id])[response.question_version_id]
+    spec = specs_for([row.question_version_id])[row.question_version_id]
     refs = evidence_refs(spec, quiz_sources(attempt.quiz_id)) if spec["type"] == "evidence" else ()
     if page_ids:
-        value = from_page(spec, response.layout or {}, value)
+        value = from_page(spec, row.layout or {}, value)
     cleaned = clean_value(spec, value, evidence_refs=refs)
-    if seq <= response.seq:
-        if seq == response.seq and cleaned == response.value:
-            return response
+    if seq <= row.seq:
+        if seq == row.seq and cleaned == row.value:
+            return Saved(position, row.value, row.seq, row.saved_at, row.state)
         raise StaleWrite(
             "This answer was changed in another tab or window. Reload the page to see the latest "
             "answers before you continue."
         )
-    response.value = cleaned
-    response.seq = seq
-    response.saved_at = now
-    response.state = "answered" if is_answered(cleaned) else "unanswered"
-    db.session.flush()
-    return response
+    state = "answered" if is_answered(cleaned) else "unanswered"
+    db.session.execute(
+        _SAVE_WRITE,
+        {
+            "response_id": row.id,
+            "new_value": cleaned,
+            "new_seq": seq,
+            "new_saved_at": now,
+            "new_state": state,
+        },
+    )
+    loaded = db.session.identity_map.get(identity_key(Response, row.id))
+    if loaded is not None:
+        db.session.expire(loaded)  # a Response object read earlier must not show the old answer
+    return Saved(position, cleaned, seq, now, state)
 
 
-def answer(attempt: Attempt, position: int, value: Any, now: datetime) -> Response:
+def answer(attempt: Attempt, position: int, value: Any, now: datetime) -> Saved:
     """Save ``value`` as the newest answer to question ``position`` (for scripts and the demo,
     which have no tab to keep a sequence number)."""
     current = db.session.scalar(
@@ -524,22 +639,39 @@ def submit(attempt: Attempt, now: datetime, by: str = "student") -> Attempt:
     return attempt
 
 
+_GRADE_READ = (
+    select(
+        _responses.c.id,
+        _responses.c.question_version_id,
+        _responses.c.value,
+        _responses.c.max_points,
+        _responses.c.manual_score,
+        _responses.c.override_score,
+    )
+    .where(_responses.c.attempt_id == bindparam("attempt_id"))
+    .order_by(_responses.c.position)
+)
+_GRADE_WRITE = (
+    _responses.update()
+    .where(_responses.c.id == bindparam("response_id"))
+    .values(
+        auto_score=bindparam("new_auto_score"),
+        state=bindparam("new_state"),
+        feedback=bindparam("new_feedback", type_=_responses.c.feedback.type),
+        score=bindparam("new_score"),
+    )
+)
+
+
 def _finalise(attempt: Attempt, now: datetime, by: str) -> None:
+    """Grade every saved answer, then write the grades and totals in a few statements.
+
+    Grading runs before anything is written, so a grader that raises leaves the attempt as it
+    was (answers kept) and only flags it."""
+    rows = db.session.execute(_GRADE_READ, {"attempt_id": attempt.id}).all()
+    specs = specs_for(r.question_version_id for r in rows)
     try:
-        with db.session.begin_nested():
-            responses = db.session.scalars(
-                select(Response)
-                .where(Response.attempt_id == attempt.id)
-                .order_by(Response.position)
-            ).all()
-            specs = specs_for(r.question_version_id for r in responses)
-            for response in responses:
-                apply_auto_grade(response, specs[response.question_version_id])
-            attempt.state = AttemptState.SUBMITTED
-            attempt.submitted_at = now
-            attempt.submitted_by = by
-            attempt.flagged = None
-            recompute_attempt_total(attempt)
+        marks = [auto_mark(specs[r.question_version_id], r.value, r.max_points) for r in rows]
     except Exception as exc:
         log.exception("grading attempt %s failed; attempt flagged", attempt.id)
         attempt.flagged = f"Grading failed {now:%Y-%m-%d %H:%M} UTC: {type(exc).__name__}: {exc}"[
@@ -550,9 +682,38 @@ def _finalise(attempt: Attempt, now: datetime, by: str) -> None:
             "Your answers are saved, but the quiz could not be marked just now. Your instructor "
             "has been told; you do not need to do anything."
         ) from exc
+    writes: list[dict[str, Any]] = []
+    scored: list[tuple[int, float | None, float, str, bool]] = []
+    for r, mark in zip(rows, marks, strict=True):
+        score = first_set(r.override_score, r.manual_score, mark.auto_score)
+        writes.append(
+            {
+                "response_id": r.id,
+                "new_auto_score": mark.auto_score,
+                "new_state": mark.state,
+                "new_feedback": mark.feedback,
+                "new_score": score,
+            }
+        )
+        waits = waits_for_person(mark.state, r.manual_score, r.override_score)
+        scored.append((r.question_version_id, score, r.max_points, mark.state, waits))
+    if writes:
+        db.session.execute(_GRADE_WRITE, writes)
+    for r in rows:  # Response objects read earlier must not show the ungraded state
+        loaded = db.session.identity_map.get(identity_key(Response, r.id))
+        if loaded is not None:
+            db.session.expire(loaded)
+    db.session.expire(attempt, ["responses"])
+    attempt.state = AttemptState.SUBMITTED
+    attempt.submitted_at = now
+    attempt.submitted_by = by
+    attempt.flagged = None
+    set_attempt_totals(attempt, ((s[1], s[2], s[4]) for s in scored))
+    skill_totals.replace(attempt.id, (s[:4] for s in scored))
+    db.session.flush()
 
 
-def is_overdue(attempt: Attempt, now: datetime) -> bool:
+def is_overdue(attempt: Attempt | AttemptPage, now: datetime) -> bool:
     return attempt.state == AttemptState.IN_PROGRESS and deadlines.is_overdue(
         attempt.deadline_at, now, grace_seconds()
     )
@@ -698,7 +859,7 @@ def attempt_history(quiz_id: int, user_id: int) -> list[Attempt]:
     )
 
 
-def responses_of(attempt: Attempt) -> list[Response]:
+def responses_of(attempt: Attempt | AttemptPage) -> list[Response]:
     return list(
         db.session.scalars(
             select(Response).where(Response.attempt_id == attempt.id).order_by(Response.position)

@@ -11,8 +11,11 @@ from datetime import datetime
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import review
+from app.attempts import ATTEMPT_PAGE, ATTEMPT_ROW_FOR_UPDATE, AttemptPage, AttemptRow
+from app.database import locked_rows, take_deferred_write_lock
 from app.extensions import db
 from app.models import Attempt, Course, Enrolment, Quiz, Response, Role, User
 
@@ -83,13 +86,44 @@ def quiz_for_taker(quiz_id: int) -> tuple[Quiz, bool]:
     return quiz, role == Role.INSTRUCTOR
 
 
-def own_attempt(attempt_id: int) -> Attempt:
-    """The current user's own attempt; anyone else's id is a 404."""
+def own_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
+    """The current user's own attempt; anyone else's id is a 404.
+
+    ``lock``: read it under a row lock (taking a deferred write lock first), for a view that
+    changes it; the attempt services then use that lock instead of reading it again."""
     user = _user()
-    attempt = db.session.get(Attempt, attempt_id)
+    if lock:
+        take_deferred_write_lock()
+        attempt = db.session.get(Attempt, attempt_id, with_for_update=True, populate_existing=True)
+    else:  # every page of an attempt shows its quiz
+        attempt = db.session.get(Attempt, attempt_id, options=[joinedload(Attempt.quiz)])
     if attempt is None or attempt.user_id != user.id:
         abort(404)
+    if lock:
+        locked_rows().add(("attempt", attempt.id))
     return attempt
+
+
+def own_attempt_page(attempt_id: int) -> AttemptPage:
+    """The current user's own attempt with its quiz's title, as a plain row (the quiz page);
+    anyone else's id is a 404."""
+    user = _user()
+    row = db.session.execute(ATTEMPT_PAGE, {"attempt_id": attempt_id}).first()
+    if row is None or row.user_id != user.id:
+        abort(404)
+    return AttemptPage(*row)
+
+
+def own_attempt_row(attempt_id: int) -> AttemptRow:
+    """The current user's own attempt as a plain row read under the row lock (taking a
+    deferred write lock first), for the autosave; anyone else's id is a 404."""
+    user = _user()
+    take_deferred_write_lock()
+    row = db.session.execute(ATTEMPT_ROW_FOR_UPDATE, {"attempt_id": attempt_id}).first()
+    if row is None or row.user_id != user.id:
+        abort(404)
+    locked_rows().add(("attempt", row.id))
+    return AttemptRow(*row)
 
 
 def attempt_for_instructor(attempt_id: int) -> Attempt:

@@ -6,6 +6,7 @@ Commands are thin: they parse options, call the same services the views use, and
 from __future__ import annotations
 
 import contextvars
+import gc
 import os
 import sys
 from typing import Any
@@ -31,7 +32,15 @@ from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 def register_cli(app: Flask) -> None:
     """Attach the command groups to ``app`` so ``flask --app app X`` works as ``hustings X``."""
     for command in (
-        users, serve, upgrade_db, demo, banks, sources, quizzes_group, export_group, demo_data,
+        users,
+        serve,
+        upgrade_db,
+        demo,
+        banks,
+        sources,
+        quizzes_group,
+        export_group,
+        demo_data,
         attempts_group,
     ):
         app.cli.add_command(command)
@@ -122,6 +131,19 @@ def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> 
     )
 
 
+def tune_gc() -> None:
+    """Keep the garbage collector off the long-lived objects of a worker.
+
+    The app, its templates, the ORM mappings and the banks are hundreds of thousands of
+    objects that live as long as the worker; full collections walked them all (75-83 ms on the
+    dashboards, every other request). Freezing them moves them out of the collector's sight,
+    and a larger young generation lets a request's short-lived ORM objects die without
+    triggering collections."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def run_gunicorn(options: dict[str, Any]) -> None:
     """Serve the current app with gunicorn; each worker gets its own database connections."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -131,6 +153,7 @@ def run_gunicorn(options: dict[str, Any]) -> None:
     def post_fork(_server: Any, _worker: Any) -> None:
         with app.app_context():
             db.engine.dispose(close=False)
+        tune_gc()
 
     options = {**options, "post_fork": post_fork}
 

@@ -3,12 +3,14 @@
 The app itself is started with the real ``hustings serve`` command; this launcher mirrors the
 option set that command builds (app/cli.py ``serve``): the same worker count and threads, the
 sync worker class when threads == 1 (gthread otherwise), timeout 60 s, graceful timeout 10 s,
-no access log. Usage: ``python bench/launch.py --port 8100 [--workers 4] [--threads 1]``.
+no access log, the same garbage-collector tuning after fork.
+Usage: ``python bench/launch.py --port 8100 [--workers 4] [--threads 1]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,15 @@ def serve_options(host: str, port: int, workers: int, threads: int) -> dict[str,
         "accesslog": None,
         "graceful_timeout": 10,
         "timeout": 60,
+        "post_fork": _post_fork,
     }
+
+
+def _post_fork(_server: Any, _worker: Any) -> None:
+    """The same garbage-collector tuning as ``hustings serve`` workers (app.cli.tune_gc)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 class HelloServer(BaseApplication):  # type: ignore[misc]

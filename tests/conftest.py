@@ -131,6 +131,16 @@ def empty_all_tables() -> None:
     _db.session.commit()
 
 
+def clear_process_caches() -> None:
+    """Forget what workers keep per process by database id (specs, quiz pages): the next
+    test reuses the ids for other rows, which a real database never does."""
+    from app import attempts
+    from app.blueprints.student import views
+
+    attempts.clear_caches()
+    views._FRAGMENTS.clear()
+
+
 @pytest.fixture
 def app(databases: Databases, backend: str) -> Iterator[Flask]:
     url = databases.url(backend)
@@ -141,6 +151,7 @@ def app(databases: Databases, backend: str) -> Iterator[Flask]:
         declare_write_intent(False)
         _db.session.rollback()
         empty_all_tables()
+        clear_process_caches()
         _db.session.remove()
         _db.engine.dispose()
 

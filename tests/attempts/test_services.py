@@ -129,9 +129,13 @@ def test_quiz_without_questions_cannot_start(make):
 
 def test_save_and_stale_writes(setup):
     attempt = start(setup)
-    r = attempts.save_response(attempt, 1, "a", 1, NOW)
+    saved = attempts.save_response(attempt, 1, "a", 1, NOW)
     db.session.commit()
-    assert (r.value, r.seq, r.state) == ("a", 1, "answered")
+    assert (saved.value, saved.seq, saved.state) == ("a", 1, "answered")
+    r = db.session.scalar(
+        select(Response).where(Response.attempt_id == attempt.id, Response.position == 1)
+    )
+    assert (r.value, r.seq, r.state, r.saved_at) == ("a", 1, "answered", NOW)
     # The same save again (a retry whose reply was lost) is fine.
     attempts.save_response(attempt, 1, "a", 1, NOW)
     # An older tab sends seq 1 with another value: refused, nothing changes.
@@ -213,10 +217,10 @@ def test_grading_failure_rolls_back_and_flags(setup, monkeypatch):
     attempt = start(setup)
     answer_all(attempt, {"q-single": "b"})
 
-    def boom(response, spec):
+    def boom(spec, value, max_points):
         raise RuntimeError("grader exploded")
 
-    monkeypatch.setattr(attempts, "apply_auto_grade", boom)
+    monkeypatch.setattr(attempts, "auto_mark", boom)
     with pytest.raises(attempts.GradingFailed):
         attempts.submit(attempt, NOW)
     db.session.commit()

@@ -87,3 +87,41 @@ def test_the_cache_is_bounded() -> None:
     assert cache.get("a") is None and cache.get("d") == "xy"
     cache.put("big", "z" * 9)
     assert cache.used <= 10 and cache.get("big") == "z" * 9
+
+
+def test_a_refused_answer_is_shown_once_and_never_kept(
+    taking: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The no-JS form's refusal is part of the page it re-renders, not of the cached block."""
+    quiz, client, attempt_id = taking["quiz"], taking["clients"][0], taking["attempts"][0]
+    views._FRAGMENTS.clear()
+    before = _page(client, attempt_id)
+    single = next(p for p, s in enumerate(quiz.specs, start=1) if s["type"] == "single")
+    reply = client.post(
+        f"/attempts/{attempt_id}",
+        data={"page": "1", "action": "save", f"q{single}": "no-such-option", f"seq-{single}": "0"},
+    )
+    assert reply.status_code == 400
+    refused = CSRF.sub(r'\1"', reply.get_data(as_text=True))
+    assert f'id="q{single}-error" role="alert"' in refused and "has-error" not in before
+    assert _page(client, attempt_id) == before  # nothing was saved, and no error is kept
+    _uncached(monkeypatch)
+    assert _page(client, attempt_id) == before
+
+
+def test_the_page_block_is_keyed_by_every_answer_of_the_page(
+    taking: dict[str, Any],
+) -> None:
+    """Two saves of one question give two different pages; the count of answers follows."""
+    quiz, client, attempt_id = taking["quiz"], taking["clients"][0], taking["attempts"][0]
+    views._FRAGMENTS.clear()
+    spec = quiz.specs[9]
+    pages = []
+    for seq in (1, 2):
+        reply = client.post(
+            f"/attempts/{attempt_id}/responses/10",
+            json={"value": fixture.answer_for(spec, seq), "seq": seq},
+        )
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+        pages.append(_page(client, attempt_id))
+    assert 'id="answered-count">1<' in pages[0] and pages[0] != pages[1]

@@ -43,14 +43,14 @@ def test_one_question_raising_during_submit_rolls_back_the_whole_submit_logs_and
             ).status_code
             == 200
         )
-    real = scoring.apply_auto_grade
+    real = scoring.auto_mark
 
-    def flaky(response: Response, spec: dict[str, Any]) -> Any:
+    def flaky(spec: dict[str, Any], value: Any, max_points: float) -> Any:
         if spec["id"] == "g-2":  # question 1 is already graded when this raises
             raise ZeroDivisionError("grader bug in g-2")
-        return real(response, spec)
+        return real(spec, value, max_points)
 
-    monkeypatch.setattr(attempts, "apply_auto_grade", flaky)
+    monkeypatch.setattr(attempts, "auto_mark", flaky)
     # The suite's stamp() ran alembic's logging setup, which disables existing loggers (the
     # served app turns them back on: test_serve_keeps_the_app_loggers_on below).
     monkeypatch.setattr(logging.getLogger("app.attempts"), "disabled", False)
@@ -68,7 +68,7 @@ def test_one_question_raising_during_submit_rolls_back_the_whole_submit_logs_and
     assert [r.value for r in rows] == ["b", "b", "b"]  # answers kept
     assert all(r.auto_score is None and r.score is None for r in rows)  # g-1 rolled back too
 
-    monkeypatch.setattr(attempts, "apply_auto_grade", real)  # the bug is fixed
+    monkeypatch.setattr(attempts, "auto_mark", real)  # the bug is fixed
     assert client.post(f"/attempts/{attempt_id}/submit").status_code == 302
     db.session.expire_all()
     attempt = db.session.get(Attempt, attempt_id)

@@ -62,7 +62,3 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
     )
     submit = SubmitField("Change password")
-
-
-class LogoutForm(FlaskForm):
-    submit = SubmitField("Log out")

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app import accounts
-from app.blueprints.auth.forms import LoginForm, LogoutForm, PasswordForm, SignupForm
+from app.blueprints.auth.forms import LoginForm, PasswordForm, SignupForm
 from app.extensions import db, limiter, login_manager
 from app.models import User
 from app.passwords import verify_password
@@ -150,10 +150,3 @@ def change_password() -> str | Response:
             flash("Password changed. You were logged out everywhere else.", "success")
             return redirect(home_for(user))
     return render_template("auth/password.html", form=form)
-
-
-@bp.app_context_processor
-def _inject_logout_form() -> dict[str, object]:
-    # formdata=None: never read the request body here (an error page for a 413 renders this).
-    form = LogoutForm(formdata=None) if current_user.is_authenticated else None
-    return {"logout_form": form}

@@ -26,6 +26,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import bindparam, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import attempts, authz, deadlines
@@ -47,7 +48,7 @@ from app.attempt_view import (
 from app.blueprints.student.forms import CsrfForm
 from app.database import defer_write_lock, ensure_write_transaction
 from app.extensions import db
-from app.models import Attempt, AttemptState, User
+from app.models import Attempt, AttemptState, Response, User
 
 bp = Blueprint("student", __name__)
 
@@ -77,13 +78,16 @@ def _ref_label(ref: str) -> str:
     return f"Paragraph {paragraph}" + (f", sentence {sentence}" if sentence else "")
 
 
-def _load_attempt(attempt_id: int) -> Attempt:
-    """The user's own attempt, finalised first when its time ran out (a lazy sweep)."""
-    attempt = authz.own_attempt(attempt_id)
+def _load_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
+    """The user's own attempt, finalised first when its time ran out (a lazy sweep).
+
+    ``lock``: for a request that will change it (it is read once, under the row lock)."""
+    attempt = authz.own_attempt(attempt_id, lock=lock)
     now = _now()
     if attempts.is_overdue(attempt, now):
-        ensure_write_transaction()
-        attempt = authz.own_attempt(attempt_id)
+        if not lock:
+            ensure_write_transaction()
+            attempt = authz.own_attempt(attempt_id)
         if attempts.finalise_if_overdue(attempt, now):
             flash("Time is up: your saved answers were submitted.", "warning")
         db.session.commit()
@@ -213,19 +217,78 @@ def _sources_html(sources: list[SourceView]) -> Markup:
     return Markup(html)  # noqa: S704 - rendered by the autoescaping template above
 
 
-def _page_context(attempt: Attempt, page: int | None) -> dict[str, Any]:
-    quiz = attempt.quiz
-    responses = attempts.responses_of(attempt)
-    specs = attempts.specs_for(r.question_version_id for r in responses)
-    sources = attempts.quiz_sources(quiz.id)
-    pages = sorted({r.page for r in responses}) or [1]
+_responses = Response.__table__
+# What the quiz page needs of every response to decide whether its questions block can come
+# from the cache: no answers, layouts or specs are read (or decoded) for a cache hit.
+_PAGE_ROWS = (
+    select(
+        _responses.c.position,
+        _responses.c.page,
+        _responses.c.question_version_id,
+        _responses.c.seq,
+        _responses.c.state,
+    )
+    .where(_responses.c.attempt_id == bindparam("attempt_id"))
+    .order_by(_responses.c.position)
+)
+
+
+def _page_context(
+    attempt: attempts.AttemptPage, page: int | None, *, errors: dict[int, str] | None = None
+) -> dict[str, Any]:
+    """Everything the quiz page shows. Its questions block is kept per process under a key of
+    what it is made of: the attempt (id and start time fix its questions, points and
+    layouts), the page, each question's version and last accepted seq (every change of an
+    answer raises its seq, and an answer is only ever stored with a seq it alone has), and the
+    articles' text. ``errors`` (the no-JS form's refusals) are shown and never cached."""
+    rows = db.session.execute(_PAGE_ROWS, {"attempt_id": attempt.id}).all()
+    sources = attempts.quiz_sources(attempt.quiz_id)
+    pages = sorted({r.page for r in rows}) or [1]
     if page not in pages:
         page = pages[0]
-    questions = []
     sources_key = _sources_key(sources)
+    key = (
+        "page",
+        attempt.id,
+        attempt.started_at,
+        page,
+        tuple((r.position, r.question_version_id, r.seq) for r in rows if r.page == page),
+        sources_key,
+    )
+    html = None if errors else _FRAGMENTS.get(key)
+    if html is None:
+        questions = _question_views(attempt, page, sources, sources_key)
+        for q in questions:
+            if errors and q["position"] in errors:
+                q["error"] = errors[q["position"]]
+        html = "".join(_question_html(q) for q in questions)
+        if not errors:
+            _FRAGMENTS.put(key, html)
+    now = _now()
+    return {
+        "attempt": attempt,
+        "sources": sources,
+        "questions_html": Markup(html),  # noqa: S704 - rendered by autoescaping templates
+        "answered": sum(1 for r in rows if r.state == "answered"),
+        "total": len(rows),
+        "page": page,
+        "pages": pages,
+        "seconds_left": deadlines.seconds_left(attempt.deadline_at, now),
+        "sources_html": _sources_html,
+    }
+
+
+def _question_views(
+    attempt: attempts.AttemptPage,
+    page: int,
+    sources: list[SourceView],
+    sources_key: tuple[int, ...],
+) -> list[dict[str, Any]]:
+    """The views of one page's questions (built from ``question_view`` only: no key)."""
+    responses = [r for r in attempts.responses_of(attempt) if r.page == page]
+    specs = attempts.specs_for(r.question_version_id for r in responses)
+    questions = []
     for r in responses:
-        if r.page != page:
-            continue
         spec = specs[r.question_version_id]
         view = question_view(spec, r.layout or {}, position=r.position, max_points=r.max_points)
         view.update(
@@ -236,21 +299,7 @@ def _page_context(attempt: Attempt, page: int | None) -> dict[str, Any]:
         _add_choices(view, spec, sources)
         view["fragment_key"] = _fragment_key(r, sources_key)
         questions.append(view)
-    now = _now()
-    return {
-        "attempt": attempt,
-        "quiz": quiz,
-        "sources": sources,
-        "questions": questions,
-        "answered": sum(1 for r in responses if is_answered(r.value)),
-        "total": len(responses),
-        "page": page,
-        "pages": pages,
-        "seconds_left": deadlines.seconds_left(attempt.deadline_at, now),
-        "form": CsrfForm(),
-        "question_html": _question_html,
-        "sources_html": _sources_html,
-    }
+    return questions
 
 
 def _add_choices(view: dict[str, Any], spec: dict[str, Any], sources: list[SourceView]) -> None:
@@ -272,12 +321,17 @@ def _add_choices(view: dict[str, Any], spec: dict[str, Any], sources: list[Sourc
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
 def attempt(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
-    attempt = _load_attempt(attempt_id)
+    page = request.args.get("page", type=int)
+    if request.method == "GET":
+        view = authz.own_attempt_page(attempt_id)
+        if view.state == AttemptState.IN_PROGRESS and not attempts.is_overdue(view, _now()):
+            return render_template("student/attempt.html", **_page_context(view, page))
+    attempt = _load_attempt(attempt_id)  # finalises it if its time ran out
     if attempt.state == AttemptState.SUBMITTED:
         return redirect(url_for("student.result", attempt_id=attempt.id))
     if request.method == "GET":
         return render_template(
-            "student/attempt.html", **_page_context(attempt, request.args.get("page", type=int))
+            "student/attempt.html", **_page_context(attempts.AttemptPage.of(attempt), page)
         )
     if not CsrfForm().validate_on_submit():
         flash(
@@ -292,11 +346,10 @@ def attempt(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
         return redirect(url_for("student.result", attempt_id=attempt.id))
     db.session.commit()
     if errors:
-        ctx = _page_context(attempt, page)
-        for q in ctx["questions"]:
-            if q["position"] in errors:
-                q["error"] = errors[q["position"]]
-        return render_template("student/attempt.html", **ctx), 400
+        return render_template(
+            "student/attempt.html",
+            **_page_context(attempts.AttemptPage.of(attempt), page, errors=errors),
+        ), 400
     if stale:
         flash(
             "Question " + ", ".join(map(str, stale)) + " changed in another tab or window, so "
@@ -361,12 +414,12 @@ def _save_form(attempt: Attempt) -> tuple[dict[int, str], list[int], str | None]
 @defer_write_lock
 def save(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
     """Autosave one answer: JSON ``{"value": ..., "seq": n}`` → ``{"saved_at", "seq"}``."""
-    attempt = authz.own_attempt(attempt_id)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return jsonify(error="bad_request", message="Send the answer as JSON."), 400
+    attempt = authz.own_attempt_row(attempt_id)
     try:
-        response = attempts.save_response(
+        saved = attempts.save_response(
             attempt, position, data.get("value"), data.get("seq"), _now()
         )
     except attempts.StaleWrite as exc:
@@ -385,9 +438,8 @@ def save(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
     except (InvalidAnswer, attempts.AttemptError) as exc:
         db.session.rollback()
         return jsonify(error="invalid", message=getattr(exc, "message", str(exc))), 400
-    saved_at, seq = response.saved_at or _now(), response.seq  # before commit expires them
     db.session.commit()
-    return jsonify(saved_at=saved_at.isoformat(), seq=seq), 200
+    return jsonify(saved_at=(saved.saved_at or _now()).isoformat(), seq=saved.seq), 200
 
 
 # --- submit ---------------------------------------------------------------------------------
@@ -396,7 +448,7 @@ def save(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
 @login_required
 def confirm_submit(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
-    attempt = _load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id, lock=request.method == "POST")
     if attempt.state == AttemptState.SUBMITTED:
         return redirect(url_for("student.result", attempt_id=attempt.id))
     form = CsrfForm()
