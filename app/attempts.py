@@ -709,7 +709,9 @@ def _finalise(attempt: Attempt, now: datetime, by: str) -> None:
     attempt.submitted_by = by
     attempt.flagged = None
     set_attempt_totals(attempt, ((s[1], s[2], s[4]) for s in scored))
-    skill_totals.replace(attempt.id, (s[:4] for s in scored))
+    skill_totals.replace(
+        attempt, (s[:4] for s in scored), {v: spec["skill"] for v, spec in specs.items()}
+    )
     db.session.flush()
 
 

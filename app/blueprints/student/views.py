@@ -447,6 +447,7 @@ def save(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
 @login_required
+@defer_write_lock  # the POST takes SQLite's write lock when it reads the attempt to submit
 def confirm_submit(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     attempt = _load_attempt(attempt_id, lock=request.method == "POST")
     if attempt.state == AttemptState.SUBMITTED:
