@@ -907,8 +907,19 @@ def item_analysis(quiz: Quiz, which: str = "graded") -> ItemAnalysis:
 # --------------------------------------------------------------------------- skill mastery
 
 
+class _Share:
+    """The share of points earned, for figures that carry ``earned`` and ``possible``."""
+
+    earned: float
+    possible: float
+
+    @property
+    def percentage(self) -> float | None:
+        return _pct(self.earned, self.possible)
+
+
 @dataclass(frozen=True)
-class SkillQuestion:
+class SkillQuestion(_Share):
     """One question behind a skill figure."""
 
     question_version_id: int
@@ -920,13 +931,9 @@ class SkillQuestion:
     possible: float
     responses: int
 
-    @property
-    def percentage(self) -> float | None:
-        return _pct(self.earned, self.possible)
-
 
 @dataclass(frozen=True)
-class SkillQuiz:
+class SkillQuiz(_Share):
     """One quiz behind a course-wide skill figure (its questions are on that quiz's view)."""
 
     quiz_id: int
@@ -934,10 +941,6 @@ class SkillQuiz:
     earned: float
     possible: float
     responses: int
-
-    @property
-    def percentage(self) -> float | None:
-        return _pct(self.earned, self.possible)
 
 
 @dataclass(frozen=True)
