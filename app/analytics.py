@@ -1056,37 +1056,31 @@ def skill_mastery(
                 responses=n,
             )
         )
-    report = _report(behind, weakest)
+    return _mastery(behind, weakest, course_id, which, by_quiz=False)
+
+
+def _mastery(
+    behind: dict[str, list[Any]], weakest: int, course_id: int, which: str, *, by_quiz: bool
+) -> Mastery:
+    """The report from what lies behind each skill figure: questions, or (``by_quiz``) the
+    quizzes of the course-wide view."""
+    # Never call most of the skills "weakest": at most half of them (none if only one).
+    report = statistics.skill_mastery(
+        ((skill, r.earned, r.possible) for skill, rows in behind.items() for r in rows),
+        weakest=min(weakest, len(behind) // 2),
+    )
     weakest_names = {s.skill for s in report.weakest}
     skills = tuple(
         SkillRow(
             skill=s.skill,
             label=skill_label(s.skill),
             score=s,
-            questions=_by_lowest(behind[s.skill]),
+            questions=() if by_quiz else _by_lowest(behind[s.skill]),
             weakest=s.skill in weakest_names,
+            quizzes=_by_lowest(behind[s.skill]) if by_quiz else (),
         )
         for s in report.skills
     )
-    return _mastery(skills, report, course_id, which, by_quiz=False)
-
-
-def _report(behind: dict[str, list[Any]], weakest: int) -> statistics.MasteryReport:
-    # Never call most of the skills "weakest": at most half of them (none if only one).
-    return statistics.skill_mastery(
-        ((skill, r.earned, r.possible) for skill, rows in behind.items() for r in rows),
-        weakest=min(weakest, len(behind) // 2),
-    )
-
-
-def _mastery(
-    skills: tuple[SkillRow, ...],
-    report: statistics.MasteryReport,
-    course_id: int,
-    which: str,
-    *,
-    by_quiz: bool,
-) -> Mastery:
     by_name = {s.skill: s for s in skills}
     return Mastery(
         skills=skills,
@@ -1184,20 +1178,7 @@ def _mastery_by_quiz(course_id: int, which: str, weakest: int, titles: dict[int,
                     responses=n,
                 )
             )
-    report = _report(behind, weakest)
-    weakest_names = {s.skill for s in report.weakest}
-    skills = tuple(
-        SkillRow(
-            skill=s.skill,
-            label=skill_label(s.skill),
-            score=s,
-            questions=(),
-            weakest=s.skill in weakest_names,
-            quizzes=_by_lowest(behind[s.skill]),
-        )
-        for s in report.skills
-    )
-    return _mastery(skills, report, course_id, which, by_quiz=True)
+    return _mastery(behind, weakest, course_id, which, by_quiz=True)
 
 
 def student_skill_matrix(

@@ -861,6 +861,26 @@ def attempt_history(quiz_id: int, user_id: int) -> list[Attempt]:
     )
 
 
+# What the quiz page needs of every response to decide whether its questions block can come
+# from the cache: no answers, layouts or specs are read (or decoded).
+_RESPONSE_STATES = (
+    select(
+        _responses.c.position,
+        _responses.c.page,
+        _responses.c.question_version_id,
+        _responses.c.seq,
+        _responses.c.state,
+    )
+    .where(_responses.c.attempt_id == bindparam("attempt_id"))
+    .order_by(_responses.c.position)
+)
+
+
+def response_states(attempt_id: int) -> Sequence[Any]:
+    """(position, page, question_version_id, seq, state) of each response, in order."""
+    return db.session.execute(_RESPONSE_STATES, {"attempt_id": attempt_id}).all()
+
+
 def responses_of(attempt: Attempt | AttemptPage) -> list[Response]:
     return list(
         db.session.scalars(

@@ -26,7 +26,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import attempts, authz, deadlines
@@ -48,7 +47,7 @@ from app.attempt_view import (
 from app.blueprints.student.forms import CsrfForm
 from app.database import defer_write_lock, ensure_write_transaction
 from app.extensions import db
-from app.models import Attempt, AttemptState, Response, User
+from app.models import Attempt, AttemptState, User
 
 bp = Blueprint("student", __name__)
 
@@ -217,22 +216,6 @@ def _sources_html(sources: list[SourceView]) -> Markup:
     return Markup(html)  # noqa: S704 - rendered by the autoescaping template above
 
 
-_responses = Response.__table__
-# What the quiz page needs of every response to decide whether its questions block can come
-# from the cache: no answers, layouts or specs are read (or decoded) for a cache hit.
-_PAGE_ROWS = (
-    select(
-        _responses.c.position,
-        _responses.c.page,
-        _responses.c.question_version_id,
-        _responses.c.seq,
-        _responses.c.state,
-    )
-    .where(_responses.c.attempt_id == bindparam("attempt_id"))
-    .order_by(_responses.c.position)
-)
-
-
 def _page_context(
     attempt: attempts.AttemptPage, page: int | None, *, errors: dict[int, str] | None = None
 ) -> dict[str, Any]:
@@ -241,7 +224,7 @@ def _page_context(
     layouts), the page, each question's version and last accepted seq (every change of an
     answer raises its seq, and an answer is only ever stored with a seq it alone has), and the
     articles' text. ``errors`` (the no-JS form's refusals) are shown and never cached."""
-    rows = db.session.execute(_PAGE_ROWS, {"attempt_id": attempt.id}).all()
+    rows = attempts.response_states(attempt.id)
     sources = attempts.quiz_sources(attempt.quiz_id)
     pages = sorted({r.page for r in rows}) or [1]
     if page not in pages:
