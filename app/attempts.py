@@ -59,6 +59,7 @@ from app.models import (
     Source,
     User,
 )
+from app.quiz_articles import articles_to_show, needed_sources, question_sources
 from app.scoring import auto_mark, first_set, set_attempt_totals, waits_for_person
 
 log = logging.getLogger(__name__)
@@ -185,26 +186,39 @@ def specs_for(version_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
+_SOURCE_COLUMNS = (
+    Source.id,
+    Source.slug,
+    Source.title,
+    Source.publication,
+    Source.date,
+    Source.author,
+    Source.url,
+    Source.content_hash,
+)
 _QUIZ_SOURCES = (  # read on every quiz page: built once
-    select(
-        Source.id,
-        Source.slug,
-        Source.title,
-        Source.publication,
-        Source.date,
-        Source.author,
-        Source.url,
-        Source.content_hash,
-    )
+    select(*_SOURCE_COLUMNS)
     .join(QuizSource, QuizSource.source_id == Source.id)
     .where(QuizSource.quiz_id == bindparam("quiz_id"))
     .order_by(QuizSource.position, Source.id)
 )
 
 
-def quiz_sources(quiz_id: int) -> list[SourceView]:
-    """The quiz's articles in order, paragraphs from the cache when the text is unchanged."""
-    rows = db.session.execute(_QUIZ_SOURCES, {"quiz_id": quiz_id}).all()
+def quiz_sources(quiz_id: int, needed: Iterable[str] = ()) -> list[SourceView]:
+    """The quiz's articles in order, paragraphs from the cache when the text is unchanged.
+
+    ``needed``: articles the questions on the page cite (``quiz_articles.needed_sources``); any
+    the quiz's own list leaves out are shown after it, so no question is about a hidden text.
+    """
+    rows = list(db.session.execute(_QUIZ_SOURCES, {"quiz_id": quiz_id}).all())
+    chosen = [r.slug for r in rows]
+    extra = [slug for slug in articles_to_show(chosen, needed) if slug not in chosen]
+    if extra:
+        found = {
+            r.slug: r
+            for r in db.session.execute(select(*_SOURCE_COLUMNS).where(Source.slug.in_(extra)))
+        }
+        rows += [found[slug] for slug in extra if slug in found]
     several = len(rows) > 1
     out: list[SourceView] = []
     missing = [r for r in rows if _SOURCES.get((r.id, r.content_hash, several)) is None]
@@ -227,6 +241,12 @@ def quiz_sources(quiz_id: int) -> list[SourceView]:
             _SOURCES.put(key, view)
         out.append(view)
     return out
+
+
+def attempt_sources(quiz_id: int, version_ids: Iterable[int]) -> list[SourceView]:
+    """The articles an attempt shows: the quiz's, and every one its questions cite."""
+    specs = specs_for(version_ids)
+    return quiz_sources(quiz_id, needed_sources(specs[v] for v in sorted(specs)))
 
 
 def evidence_refs(spec: dict[str, Any], sources: Sequence[SourceView]) -> list[str]:
@@ -582,7 +602,11 @@ def save_response(
     if row is None:
         raise UnknownQuestion("There is no such question in this attempt.")
     spec = specs_for([row.question_version_id])[row.question_version_id]
-    refs = evidence_refs(spec, quiz_sources(attempt.quiz_id)) if spec["type"] == "evidence" else ()
+    refs = (
+        evidence_refs(spec, quiz_sources(attempt.quiz_id, question_sources(spec)))
+        if spec["type"] == "evidence"
+        else ()
+    )
     if page_ids:
         value = from_page(spec, row.layout or {}, value)
     cleaned = clean_value(spec, value, evidence_refs=refs)

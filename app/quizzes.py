@@ -40,6 +40,7 @@ from app.models import (
     Source,
     User,
 )
+from app.quiz_articles import articles_to_show, needed_sources
 from app.quiz_spec import (
     GRADING_METHODS,
     MAX_POINTS,
@@ -220,7 +221,10 @@ def update_quiz(quiz: Quiz, settings: QuizSettings) -> Quiz:
         raise QuizError(errors)
     _apply_settings(quiz, settings)
     if settings.source_slugs is not None:
-        set_sources(quiz, settings.source_slugs)
+        # every cited article stays in view: the ticked ones lead, the rest follow
+        set_sources(
+            quiz, articles_to_show(settings.source_slugs, [s.slug for s in available_sources(quiz)])
+        )
     db.session.flush()
     return quiz
 
@@ -261,29 +265,25 @@ def _refuse_if_locked(quiz: Quiz) -> None:
 
 
 def available_sources(quiz: Quiz) -> list[Source]:
-    """Sources of the quiz's fixed questions (current versions) and of its draw banks."""
-    fixed = (
-        select(QuestionVersion.source_slug)
-        .join(
-            Question,
-            CURRENT_VERSION,
-        )
+    """Every article the quiz's questions cite: fixed ones (current versions, whatever their
+    type, through their ``source`` and evidence references) and the sources of its draw banks."""
+    specs = db.session.scalars(
+        select(QuestionVersion.spec)
+        .join(Question, CURRENT_VERSION)
         .join(QuizSlot, QuizSlot.question_id == Question.id)
-        .where(QuizSlot.quiz_id == quiz.id, QuestionVersion.source_slug.is_not(None))
+        .where(QuizSlot.quiz_id == quiz.id)
+        .order_by(QuizSlot.position)
     )
-    drawn = (
+    drawn = db.session.scalars(
         select(Source.slug)
         .join(BankSource, BankSource.source_id == Source.id)
         .join(QuizSlot, QuizSlot.draw_bank_id == BankSource.bank_id)
         .where(QuizSlot.quiz_id == quiz.id)
+        .order_by(QuizSlot.position, Source.title)
     )
-    return list(
-        db.session.scalars(
-            select(Source)
-            .where(or_(Source.slug.in_(fixed), Source.slug.in_(drawn)))
-            .order_by(Source.title)
-        )
-    )
+    slugs = needed_sources(list(specs), list(drawn))
+    by_slug = {s.slug: s for s in db.session.scalars(select(Source).where(Source.slug.in_(slugs)))}
+    return [by_slug[slug] for slug in slugs if slug in by_slug]
 
 
 def set_sources(quiz: Quiz, slugs: Sequence[str]) -> None:
@@ -347,7 +347,18 @@ def search_questions(
     if f.bank_id is not None:
         query = query.where(Question.bank_id == f.bank_id)
     if f.source:
-        query = query.where(QuestionVersion.source_slug == f.source)
+        # a question without its own ``source`` is about its bank's articles
+        banks_citing = (
+            select(BankSource.bank_id)
+            .join(Source, Source.id == BankSource.source_id)
+            .where(Source.slug == f.source)
+        )
+        query = query.where(
+            or_(
+                QuestionVersion.source_slug == f.source,
+                and_(QuestionVersion.source_slug.is_(None), Question.bank_id.in_(banks_citing)),
+            )
+        )
     if f.skill:
         query = query.where(QuestionVersion.skill == f.skill)
     if f.qtype:

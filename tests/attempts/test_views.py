@@ -367,11 +367,12 @@ def test_sentence_evidence(make, login_as, client):
     assert save(client, attempt_id, 1, ["src:p2.s9"], 2).status_code == 400
     client.post(f"/attempts/{attempt_id}/submit")
     review = plain(client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True))
-    assert "Paragraph 2, sentence 1" in review and "Partly correct" in review
+    assert "¶2, sentence 1" in review and "Partly correct" in review
 
 
 def test_quiz_without_articles_still_works(make, login_as, client):
-    s = build(make, [specs.single()])
+    """Questions that cite no article: the page is one pane, not an empty reading pane."""
+    s = build(make, [{**specs.single(), "evidence": [], "source": None}])
     from app.models import QuizSource
 
     db.session.execute(QuizSource.__table__.delete())

@@ -48,6 +48,7 @@ from app.blueprints.student.forms import CsrfForm
 from app.database import defer_write_lock, ensure_write_transaction
 from app.extensions import db
 from app.models import Attempt, AttemptState, User
+from app.quiz_articles import question_sources, ref_label, short_name
 
 bp = Blueprint("student", __name__)
 
@@ -69,12 +70,14 @@ def _points(value: float | None) -> str:
 
 @bp.app_template_filter("ref_label")
 def _ref_label(ref: str) -> str:
-    """``"src:p4.s2"`` → "Paragraph 4, sentence 2" (never the raw id)."""
-    parsed = parse_ref(ref) if isinstance(ref, str) else None
-    if parsed is None:
-        return str(ref)
-    _, paragraph, sentence = parsed
-    return f"Paragraph {paragraph}" + (f", sentence {sentence}" if sentence else "")
+    """``"two-coups:p4.s2"`` → "Two coups, ¶4, sentence 2" (never the raw id)."""
+    return ref_label(ref) if isinstance(ref, str) else str(ref)
+
+
+@bp.app_template_filter("article_names")
+def _article_names(spec: dict[str, Any]) -> str:
+    """The articles a question cites, by short name ("Two coups, Kamikaze")."""
+    return ", ".join(short_name(slug) for slug in question_sources(spec or {}))
 
 
 def _load_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
@@ -225,7 +228,7 @@ def _page_context(
     answer raises its seq, and an answer is only ever stored with a seq it alone has), and the
     articles' text. ``errors`` (the no-JS form's refusals) are shown and never cached."""
     rows = attempts.response_states(attempt.id)
-    sources = attempts.quiz_sources(attempt.quiz_id)
+    sources = attempts.attempt_sources(attempt.quiz_id, [r.question_version_id for r in rows])
     pages = sorted({r.page for r in rows}) or [1]
     if page not in pages:
         page = pages[0]
@@ -373,7 +376,9 @@ def _save_form(attempt: Attempt) -> tuple[dict[int, str], list[int], str | None]
             continue
         try:
             refs = (
-                attempts.evidence_refs(spec, attempts.quiz_sources(attempt.quiz_id))
+                attempts.evidence_refs(
+                    spec, attempts.quiz_sources(attempt.quiz_id, question_sources(spec))
+                )
                 if spec["type"] == "evidence"
                 else ()
             )
@@ -486,7 +491,7 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
     if shown.anything:
         responses = attempts.responses_of(attempt)
         specs = attempts.specs_for(r.question_version_id for r in responses)
-        sources = attempts.quiz_sources(quiz.id)
+        sources = attempts.attempt_sources(quiz.id, [r.question_version_id for r in responses])
         for r in responses:
             spec = specs[r.question_version_id]
             view = review_view(
@@ -511,29 +516,23 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
         quiz=quiz,
         shown=shown,
         questions=questions,
-        sources=sources if shown.evidence else [],
+        sources=sources,
         highlight=highlight,
     )
 
 
 def _evidence_links(refs: list[str], sources: list[SourceView]) -> list[tuple[str, str]]:
-    """(label, anchor) for each evidence ref, e.g. ("paragraph 4", "p4")."""
+    """(label, anchor) for each evidence ref, e.g. ("Two coups, ¶4", "two-coups-p4")."""
     out: list[tuple[str, str]] = []
-    several = len(sources) > 1
     for ref in refs:
-        slug, _, rest = ref.rpartition(":")
-        source = next((s for s in sources if s.slug == slug), None)
-        number = rest[1:].split(".")[0]
-        if source is None or not number.isdigit():
+        parsed = parse_ref(ref)
+        if parsed is None:
             continue
-        para = next((p for p in source.paragraphs if p.number == int(number)), None)
+        slug, number, _ = parsed
+        source = next((s for s in sources if s.slug == slug), None)
+        para = next((p for p in source.paragraphs if p.number == number), None) if source else None
         if para is None:
             continue
-        label = f"paragraph {para.number}"
-        if ".s" in rest:
-            label += f", sentence {rest.split('.s')[1]}"
-        if several:
-            label += f" of “{source.title}”"
-        if (label, para.anchor) not in out:
-            out.append((label, para.anchor))
+        if (link := (ref_label(ref), para.anchor)) not in out:
+            out.append(link)
     return out
