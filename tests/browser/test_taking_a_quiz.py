@@ -254,10 +254,15 @@ def test_phone_width(live_server, browser):
             .filter(e => e.getBoundingClientRect().right > 376)
             .map(e => e.tagName + '.' + e.className + '#' + e.id).slice(0, 8)""")
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 375, wide
-        reading = page.locator("#reading-pane").bounding_box()
+        # article and questions are two views: the questions first, the article one tap away
+        assert page.is_hidden("#reading-pane") and page.is_visible(".questions-pane")
         questions = page.locator(".questions-pane").bounding_box()
-        assert questions["y"] >= reading["y"] + reading["height"] - 1  # stacked
         assert questions["x"] >= 0 and questions["x"] + questions["width"] <= 375
+        assert questions["y"] < 740
+        page.tap("[data-view-button=article]")
+        assert page.is_visible("#reading-pane") and page.is_hidden(".questions-pane")
+        assert page.is_visible("#answered-count")
+        page.tap("[data-view-button=questions]")
         page.tap(f"label[for=q{pos['q-single']}-b]")
         wait_saved(page)
         assert values(live, attempt_id)["q-single"] == "b"
