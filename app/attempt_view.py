@@ -392,15 +392,27 @@ def review_view(
     feedback: Sequence[str],
     comment: str,
     shown: Any,
+    manual_score: float | None = None,
+    override_score: float | None = None,
+    rubric_scores: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The question as answered, plus exactly what ``shown`` allows of the key and feedback."""
+    """The question as answered, plus exactly what ``shown`` allows of the key and feedback.
+
+    A per-question mark says whether the answer was right, so it appears only with
+    correctness, never with the total alone. A graded essay shows its grade, not "awaiting"."""
     view = question_view(spec, layout, position=position, max_points=max_points)
     view["value"] = page_value(spec, layout, value)
     view["answered"] = is_answered(value)
-    if shown.score:
-        view["score"] = score
     if shown.correctness:
-        view["state"] = state
+        view["state"] = shown_state(state, score, max_points, manual_score, override_score)
+        if view["state"] != "needs_grading":
+            view["score"] = score
+        if rubric_scores and manual_score is not None and override_score is None:
+            view["rubric_awarded"] = [
+                (c["criterion"], rubric_scores.get(c["criterion"]), c.get("points"))
+                for c in spec.get("rubric") or ()
+                if c.get("criterion") in rubric_scores
+            ]
     if shown.feedback:
         view["feedback"] = [f for f in feedback if f]
         if comment:
@@ -414,6 +426,33 @@ def review_view(
     if shown.feedback:
         view["option_feedback"] = _option_feedback(spec)
     return view
+
+
+def shown_state(
+    state: str,
+    score: float | None,
+    max_points: float,
+    manual_score: float | None = None,
+    override_score: float | None = None,
+) -> str:
+    """The state a page shows: a person's grade or override decides it once given.
+
+    ``state`` is what automatic marking said (``needs_grading`` for essays); after a manual
+    grade or an override the effective ``score`` is what counts: full, some, or none."""
+    if manual_score is None and override_score is None:
+        return state
+    if score is None:
+        return state
+    if score >= max_points - 1e-9:
+        return "correct"
+    return "partial" if score > 0 else "wrong"
+
+
+def score_source(manual_score: float | None, override_score: float | None) -> str:
+    """Where an effective score comes from: ``override``, ``manual`` or ``auto``."""
+    if override_score is not None:
+        return "override"
+    return "manual" if manual_score is not None else "auto"
 
 
 def _key(spec: Mapping[str, Any]) -> dict[str, Any]:

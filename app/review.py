@@ -41,6 +41,11 @@ class Visibility:
     def anything(self) -> bool:
         return any(vars(self).values())
 
+    @property
+    def details(self) -> bool:
+        """Anything about single questions (with the score alone, only the total is shown)."""
+        return any(v for k, v in vars(self).items() if k != "score")
+
 
 def normalise_policy(policy: Mapping[str, Any] | None) -> dict[str, Any]:
     """Fill defaults and drop anything unknown, so stored policies are always well formed."""

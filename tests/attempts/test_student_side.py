@@ -154,3 +154,69 @@ def test_a_comparison_quiz_shows_both_articles_with_title_and_byline(
     review = plain(client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True))
     assert "Kamikaze, ¶5" in review and "Two coups, ¶9" in review
     assert "Two coups, ¶2" in review  # the evidence of cmp-framings names its article
+
+
+# --- review policy and graded essays ---------------------------------------------------------
+
+
+def _finished(make, login_as, client, question_specs, **quiz_kw):
+    from tests.attempts.conftest import build
+
+    s = build(make, question_specs, **quiz_kw)
+    login_as(s.student)
+    attempt_id = start(client, s.quiz)
+    return s, attempt_id
+
+
+@pytest.mark.parametrize("details", ["after_close", "never", "released"])
+def test_score_without_details_shows_only_the_total(make, login_as, client, details):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.attempts import specs
+
+    policy = {"score": "immediately", "details": details, "show": ["correctness", "key"]}
+    _s, attempt_id = _finished(
+        make,
+        login_as,
+        client,
+        [specs.single()],
+        review_policy=policy,
+        attempts_allowed=3,
+        closes_at=datetime.now(UTC) + timedelta(days=2),
+    )
+    client.post(
+        f"/attempts/{attempt_id}/responses/1", json={"value": "b", "seq": 1}
+    )  # the right answer
+    client.post(f"/attempts/{attempt_id}/submit")
+    html = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    text = plain(html)
+    assert "Score: 1 / 1" in text
+    assert "1 / 1 point" not in text and "Correct" not in text and "Question 1" not in text
+    assert "state-" not in html and "Bravo" not in text
+
+
+def test_a_graded_essay_shows_its_grade_levels_and_comment(make, login_as, client):
+    from app import manual_grading
+    from app.models import Response as ResponseRow
+    from tests.attempts import specs
+
+    s, attempt_id = _finished(make, login_as, client, [specs.essay()])
+    client.post(
+        f"/attempts/{attempt_id}/responses/1",
+        json={"value": "The author argues from the members' mandate.", "seq": 1},
+    )
+    client.post(f"/attempts/{attempt_id}/submit")
+    before = plain(client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True))
+    assert "Awaiting grading" in before
+    response = db.session.scalar(select(ResponseRow).where(ResponseRow.attempt_id == attempt_id))
+    rubric = response.question_version.spec["rubric"]
+    scores = {"criterion_0": 0.5}
+    manual_grading.record_manual_grade(
+        response, s.teacher, criterion_scores=scores, comment="Cite paragraph 4."
+    )
+    db.session.commit()
+    after = plain(client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True))
+    assert "Awaiting grading" not in after
+    assert "Partly correct" in after and "0.5 / 1 point" in after
+    assert f"{rubric[0]['criterion']} 0.5 / 1" in after and "Cite paragraph 4." in after
+    assert "Your grade by criterion" in after

@@ -488,7 +488,7 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
     questions: list[dict[str, Any]] = []
     sources: list[SourceView] = []
     highlight: set[str] = set()
-    if shown.anything:
+    if shown.details:
         responses = attempts.responses_of(attempt)
         specs = attempts.specs_for(r.question_version_id for r in responses)
         sources = attempts.attempt_sources(quiz.id, [r.question_version_id for r in responses])
@@ -505,6 +505,9 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
                 feedback=r.feedback or [],
                 comment=r.comment or "",
                 shown=shown,
+                manual_score=r.manual_score,
+                override_score=r.override_score,
+                rubric_scores=r.rubric_scores,
             )
             _add_choices(view, spec, sources)
             view["evidence_links"] = _evidence_links(view.get("evidence", []), sources)
