@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
 from app import deadlines, review, skill_totals
+from app.allowances import Allowance, allowance
 from app.attempt_view import (
     InvalidAnswer,
     SourceView,
@@ -490,6 +491,7 @@ class AttemptPage(NamedTuple):
     state: str
     deadline_at: datetime | None
     started_at: datetime
+    time_limit_minutes: int | None = None  # the quiz's: None for an untimed quiz (no timer)
 
     @classmethod
     def of(cls, attempt: Attempt) -> AttemptPage:
@@ -503,12 +505,14 @@ class AttemptPage(NamedTuple):
             attempt.state,
             attempt.deadline_at,
             attempt.started_at,
+            attempt.quiz.time_limit_minutes,
         )
 
 
 ATTEMPT_PAGE = (
     select(*(getattr(Attempt, f) for f in AttemptPage._fields[:3]), Quiz.title)
-    .add_columns(*(getattr(Attempt, f) for f in AttemptPage._fields[4:]))
+    .add_columns(*(getattr(Attempt, f) for f in AttemptPage._fields[4:9]))
+    .add_columns(Quiz.time_limit_minutes)
     .join(Quiz, Quiz.id == Attempt.quiz_id)
     .where(Attempt.id == bindparam("attempt_id"))
 )
@@ -806,6 +810,22 @@ class QuizRow:
     max_score: float | None = None
     score_visible: bool = False
     awaiting_grading: bool = False
+    allowance: Allowance | None = None
+
+
+def allowance_of(quiz: Quiz, accommodation: Accommodation | None) -> Allowance:
+    """This student's time, attempts and close date, with their accommodation's note."""
+    a = accommodation
+    return allowance(
+        time_limit_minutes=quiz.time_limit_minutes,
+        attempts_allowed=quiz.attempts_allowed,
+        quiz_closes_at=quiz.closes_at,
+        time_multiplier=a.time_multiplier if a else 1.0,
+        extra_minutes=a.extra_minutes if a else 0,
+        extra_attempts=a.extra_attempts if a else 0,
+        closes_at=a.closes_at if a else None,
+        note=a.note if a else "",
+    )
 
 
 def course_quizzes(course_id: int, user: User, now: datetime) -> list[QuizRow]:
@@ -855,6 +875,7 @@ def quiz_row(
         attempts_left=None if limit is None else max(0, limit - len(attempts)),
         can_start=current is None and reason is None,
         reason=reason,
+        allowance=allowance_of(quiz, accommodation),
     )
     if current is not None:
         row.status = "in_progress"

@@ -7,7 +7,7 @@ is half-saved, and the page is shown again with the errors beside the fields (st
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,7 +15,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app import authz, quizzes, review
+from app import attempts, authz, quizzes, review
 from app.banks.schema import SKILLS, student_view
 from app.blueprints.builder.forms import (
     TYPE_LABELS,
@@ -477,7 +477,9 @@ def accommodations(quiz_id: int) -> str | Response | tuple[str, int]:
                 db.session.commit()
                 flash(f"Accommodation saved for {student.name}.", "success")
                 return redirect(url_for("builder.accommodations", quiz_id=quiz.id))
-    rows = [(u, a, quizzes.effective_limits(quiz, a)) for u, a in roster]
+    rows = [
+        (u, a, quizzes.effective_limits(quiz, a), attempts.allowance_of(quiz, a)) for u, a in roster
+    ]
     status = 400 if request.method == "POST" else 200
     return render_template(
         "builder/accommodations.html",
@@ -485,6 +487,7 @@ def accommodations(quiz_id: int) -> str | Response | tuple[str, int]:
         rows=rows,
         clear_form=ConfirmForm(prefix="clear"),
         base=quizzes.effective_limits(quiz, None),
+        now=datetime.now(UTC),
         **_common(quiz),
     ), status
 

@@ -74,6 +74,24 @@ def _ref_label(ref: str) -> str:
     return ref_label(ref) if isinstance(ref, str) else str(ref)
 
 
+@bp.app_template_filter("local_time")
+def _local_time(value: datetime | None, style: str = "datetime") -> Markup:
+    """A UTC time as ``<time>``: the server writes UTC, times.js shows the reader's own zone.
+
+    ``style``: ``datetime`` (5 Dec 2026, 13:05 UTC) or ``time`` (13:05 UTC)."""
+    if value is None:
+        return Markup("")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    shown = value.strftime("%H:%M UTC" if style == "time" else "%-d %b %Y, %H:%M UTC")
+    return Markup('<time datetime="{}" data-local="{}">{}</time>').format(
+        value.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "time" if style == "time" else "datetime",
+        shown,
+    )
+
+
 @bp.app_template_filter("article_names")
 def _article_names(spec: dict[str, Any]) -> str:
     """The articles a question cites, by short name ("Two coups, Kamikaze")."""
@@ -118,6 +136,7 @@ def quiz(quiz_id: int) -> str:
         preview=preview,
         open_attempt=open_one,
         form=CsrfForm(),
+        now=_now(),
     )
 
 
@@ -259,7 +278,11 @@ def _page_context(
         "total": len(rows),
         "page": page,
         "pages": pages,
-        "seconds_left": deadlines.seconds_left(attempt.deadline_at, now),
+        "seconds_left": (
+            deadlines.seconds_left(attempt.deadline_at, now)
+            if attempt.time_limit_minutes is not None
+            else None
+        ),
         "sources_html": _sources_html,
     }
 
@@ -463,7 +486,11 @@ def confirm_submit(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
         quiz=attempt.quiz,
         unanswered=unanswered,
         total=len(responses),
-        seconds_left=deadlines.seconds_left(attempt.deadline_at, _now()),
+        seconds_left=(
+            deadlines.seconds_left(attempt.deadline_at, _now())
+            if attempt.quiz.time_limit_minutes is not None
+            else None
+        ),
         form=form,
     )
 
