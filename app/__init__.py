@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import passwords
+from app import links, mail, passwords
 from app.blueprints import BLUEPRINTS
 from app.cli import register_cli
 from app.config import INSTANCE, ROOT, Defaults, environment_overrides
@@ -62,6 +62,13 @@ def create_app(
         app.config["ARGON2_MEMORY_COST"],
         app.config["ARGON2_PARALLELISM"],
     )
+    try:
+        app.config["PUBLIC_URL"] = links.check_public_url(app.config.get("PUBLIC_URL"))
+        mail.SmtpSettings.from_config(app.config)
+    except ValueError as exc:
+        raise RuntimeError(f"configuration: {exc}") from exc
+    app.jinja_env.globals["external_url"] = links.external_url
+    app.jinja_env.globals["has_public_url"] = links.has_public_url
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
