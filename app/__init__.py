@@ -8,7 +8,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
+from flask.globals import request_ctx
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -158,6 +159,9 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
+        if request_ctx.url_adapter is None:
+            # A Host outside TRUSTED_HOSTS: no URL can be built, so no page with links either.
+            return Response(f"{exc.code} {exc.name}\n", status=exc.code, mimetype="text/plain")
         if exc.code == 401 and not request.is_json:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         title, message = messages.get(exc.code or 500, (exc.name, exc.description or ""))
