@@ -84,7 +84,7 @@ def normalise_name(value: str) -> str:
 
 
 def normalise_student_number(value: str | None) -> str | None:
-    """A student id as an LMS matches it: no spaces inside, no leading formula character."""
+    """A student id as an LMS matches it: trimmed, single line, no leading formula character."""
     if value is None:
         return None
     try:
@@ -97,7 +97,5 @@ def normalise_student_number(value: str | None) -> str | None:
         return None
     if len(number) > MAX_STUDENT_NUMBER_LENGTH:
         raise IdentityError(f"the student id is longer than {MAX_STUDENT_NUMBER_LENGTH} characters")
-    if any(ch.isspace() for ch in number):
-        raise IdentityError(f"the student id {number!r} contains a space; remove it")
     _no_formula(number, "the student id")
     return number

@@ -45,7 +45,7 @@ def test_names_are_nfc_single_line_and_clean():
             normalise_name(bad)
 
 
-@pytest.mark.parametrize("bad", ["=1+1", "+123", "-123", "@S1", "S 1", "S\x001"])
+@pytest.mark.parametrize("bad", ["=1+1", "+123", "-123", "@S1", "S\n1", "S\x001"])
 def test_student_ids_an_lms_cannot_match_are_refused(bad):
     with pytest.raises(IdentityError):
         normalise_student_number(bad)
