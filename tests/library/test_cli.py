@@ -150,7 +150,7 @@ def test_sources_import_of_an_empty_article_fails(runner: Any, tmp_path: Path) -
         args=["sources", "import", str(empty), "--id", "e", "--title", "E", "-o", "-"]
     )
     assert result.exit_code != 0
-    assert "no text was left after cleaning" in result.output
+    assert "No text was left after cleaning" in result.output
 
 
 def test_export_gift(runner: Any, db: Any, tmp_path: Path) -> None:

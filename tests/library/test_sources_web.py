@@ -168,14 +168,13 @@ def test_xss_in_metadata_and_text_is_inert(teacher_client: Any, db: Any) -> None
         ({"text": "Pasted.", "file": upload("Filed.", "a.txt")}, "not both"),
         ({"file": upload(b"caf\xe9 au lait\n", "a.txt")}, "not UTF-8 text (byte 4, line 1"),
         ({"file": upload(b"line\nbad \xff\xfe\n", "a.txt")}, "line 2"),
-        ({"file": upload(b"x" * (400 * 1024 + 1), "big.txt")}, "the limit is 400 KB"),
         ({"text": "nul \x00 byte"}, "control character (U+0000)"),
         ({"text": "x", "file": upload(b"", "")}, None),  # an empty file field is no file
         ({"text": "<nav>Facebook</nav>", "format": "html"}, "No text was left after cleaning"),
         ({"text": "Some text.", "id": "Bad Id"}, "lower-case letters"),
         ({"text": "Some text.", "date": "2016-13-01"}, "YYYY, YYYY-MM or YYYY-MM-DD"),
         ({"text": "Some text.", "url": "javascript:alert(1)"}, "http:// or https://"),
-        ({"text": "Some text.", "title": ""}, "This field is required"),
+        ({"text": "Some text.", "title": ""}, None),  # filled in, or asked for, at review
         ({"text": "Some text.", "title": "x" * 301}, "longer than 300 characters"),
         ({"text": "Some text.", "format": "pdf"}, "Not a valid choice"),
     ],
@@ -198,7 +197,7 @@ def test_bad_import_input_gets_a_clear_error_and_saves_nothing(
 def test_oversized_request_is_refused(teacher_client: Any, db: Any) -> None:
     # encoded in memory: the test client would spool a big body to a file it never closes
     boundary, body = encode_multipart(
-        {**META, "format": "auto", "file": FileStorage(io.BytesIO(b"x" * 5_000_000), "huge.txt")}
+        {**META, "format": "auto", "file": FileStorage(io.BytesIO(b"x" * 6_000_000), "huge.txt")}
     )
     response = teacher_client.post(
         "/teach/sources/import",
@@ -206,7 +205,7 @@ def test_oversized_request_is_refused(teacher_client: Any, db: Any) -> None:
         content_type=f"multipart/form-data; boundary={boundary}",
     )
     assert response.status_code == 413
-    assert "too large" in response.get_data(as_text=True)
+    assert "The upload is 5.7 MB; pages of at most 5 MB are read" in response.get_data(as_text=True)
     assert counts(db)["source"] == 0
 
 
@@ -279,6 +278,23 @@ def test_replacement_that_breaks_evidence_is_refused(
     assert snapshot(db) == before
 
 
+def test_page_just_over_the_limit_is_refused_with_its_size(teacher_client: Any, db: Any) -> None:
+    boundary, body = encode_multipart(
+        {
+            **META,
+            "format": "auto",
+            "file": FileStorage(io.BytesIO(b"x" * (5 * 1024 * 1024 + 1)), "big.html"),
+        }
+    )
+    response = teacher_client.post(
+        "/teach/sources/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "The file is 5.1 MB; the limit is 5 MB. Save the page as HTML only" in page
+    assert counts(db)["source"] == 0
+
+
 def test_oversized_pasted_text_is_refused(teacher_client: Any, db: Any) -> None:
     """Text over the limits is refused with a clear message, never a crash.
 
@@ -286,13 +302,13 @@ def test_oversized_pasted_text_is_refused(teacher_client: Any, db: Any) -> None:
     longer applies its form memory limit to urlencoded bodies, and the form's own length check
     answers (400). Either way the instructor is told and nothing is saved.
     """
-    response = review(teacher_client, **META, text="“quoted” " * 100_000)
+    response = review(teacher_client, **META, text="“quoted” " * 600_000)
     page = response.get_data(as_text=True)
     assert (response.status_code, response.status_code == 413 or "longer than" in page) in (
         (413, True),
         (400, True),
     )
-    assert "too large" in page or "longer than 400000 characters" in page
+    assert "pages of at most 5 MB are read" in page or "longer than 5242880 characters" in page
     assert counts(db)["source"] == 0
 
 
