@@ -380,7 +380,8 @@ _FURNITURE = re.compile(
 )
 _CAPTION = re.compile(
     r"(?:\b(?:photograph|photo|picture|image|illustration|video|composite|graphic|credit|"
-    r"image source|image caption|media caption)s?\s*:)|(?:[(/]\s*(?:getty(?: images)?|reuters|"
+    r"image source|image caption|media caption)s?\s*:)|"
+    r"\A(?:image|media) (?:source|caption)\s*,|(?:[(/]\s*(?:getty(?: images)?|reuters|"
     r"ap|afp|epa|pa(?: media| wire)?|shutterstock|alamy|bloomberg|dpa|anadolu)(?:\s+via\s+\S+)?"
     r"\s*\)?\s*\Z)|\A©",
     re.IGNORECASE,
@@ -430,7 +431,9 @@ def clutter_reason(text: str, title: str | None = None) -> str | None:
         return "link to another story"
     if _BYLINE.search(text) and (len(words) <= 14 and not _TERMINAL.search(text)):
         return "byline"
-    if _FURNITURE.match(text) or (len(words) <= 12 and _FURNITURE.search(text)):
+    if (_FURNITURE.match(text) and len(words) <= 20) or (
+        len(words) <= 12 and _FURNITURE.search(text)
+    ):
         return "page furniture"
     return None
 

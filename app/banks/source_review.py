@@ -50,7 +50,7 @@ def decode_removed(data: str | None) -> list[RemovedBlock]:
         return []
     try:
         items = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     if not isinstance(items, list):
         return []

@@ -226,7 +226,7 @@ def import_source() -> str | tuple[str, int]:
         paragraphs="\n\n".join(extraction.paragraphs),
         removed=encode_removed(extraction.removed),
     )
-    filled = [name for name in METADATA if prefill[name] and not given[name]]
+    filled = [n for n in METADATA if n != "id" and prefill[n] and not given[n]]
     return _review_page(
         review,
         ReviewState(extraction.paragraphs, extraction.removed),
