@@ -375,7 +375,7 @@ _FURNITURE = re.compile(
     r"reuse this content|comments?\s*\(\d+\)|show comments|sign in to comment|"
     r"(?:reporting|additional reporting|editing|writing) by\b|our standards\s*:|"
     r"thank you for (?:reading|registering)|already a subscriber|create (?:a|your) free account|"
-    r"log ?in|register to|printer-friendly|print this|email this (?:story|article|page))",
+    r"log ?in|register (?:to|with|for|now)\b|printer-friendly|print this|email this (?:story|article|page))",
     re.IGNORECASE,
 )
 _CAPTION = re.compile(
@@ -586,6 +586,42 @@ def _follow_page_blocks(paragraphs: list[str], blocks: list[str]) -> list[str]:
     return result
 
 
+_PULL_QUOTE = re.compile(r"pull-?quote|pullout|pull-out", re.IGNORECASE)
+_STANDFIRST = re.compile(
+    r"standfirst|\bdek\b|subtitle|sub-?headline|strapline|\bsummary\b|article-description",
+    re.IGNORECASE,
+)
+
+
+def _marked_by_the_page(root: etree._Element | None) -> tuple[set[str], set[str]]:
+    """Texts the page's own markup marks as pull quotes and as standfirsts (compacted).
+
+    A pull quote repeats a sentence of the article in large type; a standfirst is the
+    editor's summary under the headline. Neither is the author's paragraph.
+    """
+    pull_quotes: set[str] = set()
+    standfirsts: set[str] = set()
+    if root is None:
+        return pull_quotes, standfirsts
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        marks = f"{element.get('class') or ''} {element.get('itemprop') or ''}"
+        if not marks.strip():
+            continue
+        if _PULL_QUOTE.search(marks):
+            pull_quotes.add(_compact(element.text_content()))
+        elif _STANDFIRST.search(marks):
+            standfirsts.add(_compact(element.text_content()))
+    for meta in root.xpath(
+        "//meta[@name='description' or @property='og:description' or @name='twitter:description']"
+    ):
+        standfirsts.add(_compact(meta.get("content") or ""))
+    pull_quotes.discard("")
+    standfirsts.discard("")
+    return pull_quotes, standfirsts
+
+
 def _leading_headline(paragraphs: list[str], root: etree._Element | None) -> str | None:
     """The first paragraph when it is the page's headline: a short line that the page's
     ``<title>`` or ``<h1>`` holds too (trafilatura keeps it when no ``<h1>`` marks it)."""
@@ -648,6 +684,17 @@ def extract_article(raw: str) -> Extraction:
             else:
                 dropped.append((len(paragraphs), text, reason))
     paragraphs = _follow_page_blocks(paragraphs, blocks)
+    pull_quotes, standfirsts = _marked_by_the_page(root)
+    kept: list[str] = []
+    for text in paragraphs:
+        key = _compact(text)
+        if key in pull_quotes:
+            dropped.append((len(kept), text, "pull quote"))
+        elif key in standfirsts and len(kept) < 2:
+            dropped.append((len(kept), text, "standfirst"))
+        else:
+            kept.append(text)
+    paragraphs = kept
     headline = _leading_headline(paragraphs, root)
     if headline is not None:
         dropped.insert(0, (0, paragraphs.pop(0), "headline"))

@@ -30,6 +30,7 @@ class Case:
     paragraphs: tuple[str, ...]
     clutter: tuple[str, ...]
     metadata: dict[str, str]
+    neutral: tuple[str, ...] = ()  # paragraphs that may be kept or left out
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def load_cases(folder: Path = HERE) -> list[Case]:
             paragraphs=tuple(spec["paragraphs"]),
             clutter=tuple(spec.get("clutter") or ()),
             metadata=dict(spec.get("metadata") or {}),
+            neutral=tuple(spec.get("neutral") or ()),
         )
         for name, spec in data.items()
     ]
@@ -59,7 +61,8 @@ def _space(text: str) -> str:
 
 
 def score(paragraphs: list[str] | tuple[str, ...], case: Case) -> Score:
-    found = [_space(p) for p in paragraphs]
+    neutral = tuple(_space(n) for n in case.neutral)
+    found = [_space(p) for p in paragraphs if not (neutral and _space(p).startswith(neutral))]
     whole = "\n".join(found)
     clutter = tuple(c for c in case.clutter if _space(c) in whole)
     lost = tuple(p for p in case.paragraphs if _space(p) not in whole)
