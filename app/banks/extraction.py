@@ -375,7 +375,8 @@ _FURNITURE = re.compile(
     r"reuse this content|comments?\s*\(\d+\)|show comments|sign in to comment|"
     r"(?:reporting|additional reporting|editing|writing) by\b|our standards\s*:|"
     r"thank you for (?:reading|registering)|already a subscriber|create (?:a|your) free account|"
-    r"log ?in|register (?:to|with|for|now)\b|printer-friendly|print this|email this (?:story|article|page))",
+    r"log ?in|register (?:to|with|for|now)\b|printer-friendly|print this|"
+    r"email this (?:story|article|page))",
     re.IGNORECASE,
 )
 _CAPTION = re.compile(
@@ -391,6 +392,13 @@ _BYLINE = re.compile(
     r"\d+\s*min(?:ute)?s?\s+read\b)|\b\d+\s*min(?:ute)?s?\s+read\Z",
     re.IGNORECASE,
 )
+_ROLE = re.compile(
+    r"\b(?:reporter|correspondent|editor|columnist|staff writer|contributor|"
+    r"contributing writer|bureau chief)s?\b",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(r"\A[—–-]+\s*\S+(?:\s+\S+){0,4}\Z")
+_INBOX = re.compile(r"\b(?:in|to) your inbox\b", re.IGNORECASE)
 _GALLERY = re.compile(
     r"\A(?:\d+\s*(?:/|of)\s*\d+|slide \d+|image \d+ of \d+)\b|\bin pictures\Z|"
     r"\A(?:photo|picture|image) gallery\b",
@@ -408,7 +416,9 @@ _DATELINE = re.compile(
 )
 
 
-def clutter_reason(text: str, title: str | None = None) -> str | None:
+def clutter_reason(
+    text: str, title: str | None = None, author: str | None = None
+) -> str | None:
     """Why a paragraph of the extraction is not the author's text, or None when it is.
 
     Only short paragraphs are judged (a caption or a promo is a line or two), so a long
@@ -429,11 +439,19 @@ def clutter_reason(text: str, title: str | None = None) -> str | None:
         return "date line"
     if _PROMO.match(text):
         return "link to another story"
-    if _BYLINE.search(text) and (len(words) <= 14 and not _TERMINAL.search(text)):
-        return "byline"
     if (_FURNITURE.match(text) and len(words) <= 20) or (
         len(words) <= 12 and _FURNITURE.search(text)
     ):
+        return "page furniture"
+    if not _TERMINAL.search(text) and (
+        (_BYLINE.search(text) and len(words) <= 14)
+        or (_ROLE.search(text) and len(words) <= 8)
+        or (author and len(words) <= 10 and text.casefold().startswith(author.casefold()))
+    ):
+        return "byline"
+    if _SIGN_OFF.match(text):
+        return "sign-off"
+    if _INBOX.search(text):
         return "page furniture"
     return None
 
@@ -674,27 +692,22 @@ def extract_article(raw: str) -> Extraction:
         )
     metadata = _metadata(document)
     body = getattr(document, "body", None)
+    found = [text for _kind, text in _body_paragraphs(body)] if body is not None else []
+    found = _follow_page_blocks(found, blocks)
+    pull_quotes, standfirsts = _marked_by_the_page(root)
     paragraphs: list[str] = []
     dropped: list[tuple[int, str, str]] = []
-    if body is not None:
-        for _kind, text in _body_paragraphs(body):
-            reason = clutter_reason(text, metadata.title)
-            if reason is None:
-                paragraphs.append(text)
-            else:
-                dropped.append((len(paragraphs), text, reason))
-    paragraphs = _follow_page_blocks(paragraphs, blocks)
-    pull_quotes, standfirsts = _marked_by_the_page(root)
-    kept: list[str] = []
-    for text in paragraphs:
+    for text in found:
         key = _compact(text)
-        if key in pull_quotes:
-            dropped.append((len(kept), text, "pull quote"))
-        elif key in standfirsts and len(kept) < 2:
-            dropped.append((len(kept), text, "standfirst"))
+        reason = clutter_reason(text, metadata.title, metadata.author)
+        if reason is None and key in pull_quotes:
+            reason = "pull quote"
+        elif reason is None and key in standfirsts and len(paragraphs) < 2:
+            reason = "standfirst"
+        if reason is None:
+            paragraphs.append(text)
         else:
-            kept.append(text)
-    paragraphs = kept
+            dropped.append((len(paragraphs), text, reason))
     headline = _leading_headline(paragraphs, root)
     if headline is not None:
         dropped.insert(0, (0, paragraphs.pop(0), "headline"))
