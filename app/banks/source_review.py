@@ -9,6 +9,7 @@ the browser sends. Pure: no Flask, no database.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ __all__ = [
     "ReviewState",
     "decode_removed",
     "encode_removed",
+    "text_digest",
 ]
 
 MAX_REMOVED_CHARS = 200_000  # the removed blocks travel back in one form field
@@ -29,6 +31,11 @@ _MAX_BLOCK_CHARS = 20_000
 
 class ReviewError(ValueError):
     """A review step that does not apply (a paragraph or block that is not there)."""
+
+
+def text_digest(paragraphs: tuple[str, ...] | list[str]) -> str:
+    """A short digest of the paragraphs a preview shows, so a step is applied only to them."""
+    return hashlib.sha256("\n\n".join(paragraphs).encode("utf-8")).hexdigest()[:20]
 
 
 def encode_removed(blocks: tuple[RemovedBlock, ...] | list[RemovedBlock]) -> str:

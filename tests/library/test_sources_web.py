@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from app.banks.articles import parse_source_file
+from app.banks.source_review import text_digest
 from app.models import Paragraph, Source
 from tests.library.conftest import BANKS, SHARED_ARTICLES, counts, snapshot, upload
 
@@ -333,6 +334,7 @@ def _review_form(page: str) -> dict[str, str]:
     data = {name: _hidden(page, name) for name in ("id", "title", "publication", "date", "url")}
     data["author"] = _hidden(page, "author")
     data["removed"] = _hidden(page, "removed")
+    data["shown"] = _hidden(page, "shown")
     data["paragraphs"] = textarea(page)
     return data
 
@@ -379,12 +381,18 @@ def test_saved_news_page_is_reviewed_with_metadata_and_removed_blocks(
 
 
 def test_join_and_split_on_the_review_page(teacher_client: Any, db: Any) -> None:
-    data = {**META, "paragraphs": "One. Two.\n\nThree.", "removed": ""}
+    shown = text_digest(["One. Two.", "Three."])
+    data = {**META, "paragraphs": "One. Two.\n\nThree.", "removed": "", "shown": shown}
     joined = teacher_client.post("/teach/sources/review", data={**data, "step": "join:1"})
     assert textarea(joined.get_data(as_text=True)) == "One. Two. Three."
     split = teacher_client.post(
         "/teach/sources/review",
-        data={**data, "paragraphs": "One. Two. Three.", "step": "split:1.3"},
+        data={
+            **data,
+            "paragraphs": "One. Two. Three.",
+            "shown": text_digest(["One. Two. Three."]),
+            "step": "split:1.3",
+        },
     )
     assert textarea(split.get_data(as_text=True)) == "One. Two.\n\nThree."
     assert counts(db)["source"] == 0
@@ -403,10 +411,25 @@ def test_review_steps_that_do_not_apply_are_refused(
     teacher_client: Any, db: Any, step: str, message: str
 ) -> None:
     data = {**META, "paragraphs": "One. Two.\n\nThree.", "removed": "[]", "step": step}
+    data["shown"] = text_digest(["One. Two.", "Three."])
     response = teacher_client.post("/teach/sources/review", data=data)
     assert response.status_code == 400
     assert message in html.unescape(response.get_data(as_text=True))
     assert counts(db)["source"] == 0
+
+
+def test_a_step_on_a_stale_preview_is_not_applied(teacher_client: Any, db: Any) -> None:
+    """Buttons number the paragraphs the preview showed; edited text is previewed first."""
+    shown = text_digest(["One. Two.", "Three."])
+    data = {**META, "paragraphs": "Zero.\n\nOne. Two.\n\nThree.", "shown": shown}
+    response = teacher_client.post("/teach/sources/review", data={**data, "step": "delete:1"})
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "The text was edited after this preview" in page
+    assert textarea(page) == "Zero.\n\nOne. Two.\n\nThree."  # nothing deleted
+    again = _review_form(page)
+    deleted = teacher_client.post("/teach/sources/review", data={**again, "step": "delete:1"})
+    assert textarea(deleted.get_data(as_text=True)) == "One. Two.\n\nThree."
 
 
 def test_removed_blocks_are_shown_as_text(teacher_client: Any, db: Any) -> None:

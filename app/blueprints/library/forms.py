@@ -147,6 +147,7 @@ class SourceReviewForm(SourceMetadataForm):
         "line to split a paragraph, remove one to merge two; then preview again.",
     )
     removed = HiddenField()
+    shown = HiddenField()  # digest of the paragraphs the preview's buttons refer to
     replace = BooleanField("Replace the existing source with this id (paragraph numbers are kept)")
     preview = SubmitField("Preview again")
     save = SubmitField("Save source")

@@ -33,7 +33,13 @@ from app import authz, library
 from app.banks import gift
 from app.banks.articles import SourceDocument, render_source_file, split_sentences
 from app.banks.schema import MAX_FILE_BYTES, student_view
-from app.banks.source_review import ReviewError, ReviewState, decode_removed, encode_removed
+from app.banks.source_review import (
+    ReviewError,
+    ReviewState,
+    decode_removed,
+    encode_removed,
+    text_digest,
+)
 from app.blueprints.library.forms import (
     BankUploadForm,
     ConfirmLoadForm,
@@ -241,6 +247,7 @@ def _review_page(
     form: SourceReviewForm, state: ReviewState, status: int = 200, **kw: Any
 ) -> tuple[str, int]:
     paragraphs = state.paragraphs
+    form.shown.data = text_digest(paragraphs)
     numbered = [(n, p, split_sentences(p)) for n, p in enumerate(paragraphs, start=1)]
     existing = library.source_by_slug(form.id.data) if form.id.data else None
     removed_after: dict[int, list[tuple[int, Any]]] = {}
@@ -292,6 +299,11 @@ def review_source() -> Response | tuple[str, int]:
     state = ReviewState(paragraphs, tuple(removed))
     if step and paragraphs:
         try:
+            if form.shown.data != text_digest(paragraphs):
+                raise ReviewError(
+                    "The text was edited after this preview, so the paragraph numbers of the "
+                    "buttons may have changed. The preview now shows the edited text: try again."
+                )
             state = _apply_step(state, step)
         except ReviewError as exc:
             form.paragraphs.errors = [*form.paragraphs.errors, str(exc)]
