@@ -416,9 +416,7 @@ _DATELINE = re.compile(
 )
 
 
-def clutter_reason(
-    text: str, title: str | None = None, author: str | None = None
-) -> str | None:
+def clutter_reason(text: str, title: str | None = None, author: str | None = None) -> str | None:
     """Why a paragraph of the extraction is not the author's text, or None when it is.
 
     Only short paragraphs are judged (a caption or a promo is a line or two), so a long
@@ -521,7 +519,10 @@ def _warnings(paragraphs: list[str], prose_words: int) -> list[str]:
 
 
 def _place_removed(
-    blocks: list[str], paragraphs: list[str], dropped: list[tuple[int, str, str]]
+    blocks: list[str],
+    paragraphs: list[str],
+    dropped: list[tuple[int, str, str]],
+    metadata: PageMetadata,
 ) -> list[RemovedBlock]:
     """Page blocks missing from ``paragraphs``, in page order, each after the paragraph it followed.
 
@@ -553,7 +554,11 @@ def _place_removed(
             continue
         seen.add(key)
         removed.append(
-            RemovedBlock(block, clutter_reason(block) or "not part of the article", position)
+            RemovedBlock(
+                block,
+                clutter_reason(block, metadata.title, metadata.author) or "not part of the article",
+                position,
+            )
         )
     for after, text, reason in pending.values():
         index = next((i for i, r in enumerate(removed) if r.after > after), len(removed))
@@ -724,7 +729,9 @@ def extract_article(raw: str) -> Extraction:
                 "paragraph of the page was kept: delete what is not the article."
             )
     paragraphs = [_space(p) for p in paragraphs if _space(p)]
-    removed = _place_removed(blocks, paragraphs, dropped) if method == "trafilatura" else []
+    removed = (
+        _place_removed(blocks, paragraphs, dropped, metadata) if method == "trafilatura" else []
+    )
     warnings = notes + _warnings(paragraphs, _prose_words(blocks))
     return Extraction(
         paragraphs=tuple(paragraphs),
