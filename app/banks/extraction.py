@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import re
 import statistics
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -31,6 +32,7 @@ import trafilatura
 from lxml import etree
 
 from app.banks.articles import clean_article, split_sentences
+from app.text import find_problem
 
 __all__ = [
     "MAX_PAGE_BYTES",
@@ -225,36 +227,65 @@ def _hidden(element: etree._Element) -> bool:
     )
 
 
-def page_blocks(root: etree._Element) -> list[str]:
-    """The visible text of a page as blocks in page order (block elements and ``<br>`` split)."""
+_FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "form", "header"})
+_FURNITURE_MARKS = re.compile(
+    r"comment|reply|replies|related|recommend|sidebar|footer|\bnav|menu|newsletter|promo|"
+    r"teaser|consent|cookie|popular|most-read|trending|share|social|subscribe|paywall|regwall|"
+    r"advert|\bad-|gallery|slide",
+    re.IGNORECASE,
+)
+
+
+def page_blocks(root: etree._Element) -> tuple[list[str], list[bool]]:
+    """The visible text of a page as blocks in page order (block elements and ``<br>`` split).
+
+    Also, for each block, whether it sits in what the page marks as furniture (navigation,
+    comments, related stories, promotions: by tag, class or id), so that the prose a page
+    holds can be counted without its comment threads.
+    """
     blocks: list[str] = []
+    furniture: list[bool] = []
     buffer: list[str] = []
+    depth = 0  # open elements marked as furniture
 
     def flush() -> None:
         text = _space("".join(buffer))
         if text:
             blocks.append(text)
+            furniture.append(depth > 0)
         buffer.clear()
+
+    def marked(element: etree._Element, tag: str) -> bool:
+        if tag in _FURNITURE_TAGS:
+            return True
+        marks = f"{element.get('class') or ''} {element.get('id') or ''}"
+        return bool(marks.strip()) and bool(_FURNITURE_MARKS.search(marks))
 
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, element in walker:
-        tag = element.tag if isinstance(element.tag, str) else None
+        tag = element.tag.lower() if isinstance(element.tag, str) else None
         if event == "start":
-            if tag is None or tag.lower() in _SKIP_TAGS or _hidden(element):
+            if tag is None or tag in _SKIP_TAGS or _hidden(element):
                 walker.skip_subtree()  # no "end" event follows: take the tail here
-                if tag is not None and tag.lower() in _BLOCK_TAGS | {"br"}:
+                if tag is not None and (tag in _BLOCK_TAGS or tag == "br"):
                     flush()
                 buffer.append(element.tail or "")
                 continue
-            if tag.lower() in _BLOCK_TAGS or tag.lower() == "br":
+            if tag in _BLOCK_TAGS or tag == "br":
                 flush()
+            if marked(element, tag):
+                element.set("data-hustings-furniture", "1")
+                depth += 1
             buffer.append(element.text or "")
         else:
-            if tag is not None and tag.lower() in _BLOCK_TAGS:
+            if tag is not None and tag in _BLOCK_TAGS:
                 flush()
+            if element.attrib.pop("data-hustings-furniture", None):
+                flush()
+                depth -= 1
             buffer.append(element.tail or "")
     flush()
-    return blocks
+    return blocks, furniture
 
 
 # --------------------------------------------------------------------------- trafilatura output
@@ -466,8 +497,10 @@ def _metadata(document: object | None) -> PageMetadata:
         found = getattr(document, name, None) if document is not None else None
         if not isinstance(found, str):
             return None
-        text = _space(found)
-        return text[:limit] if text else None
+        text = _space(found)[:limit]
+        if not text or find_problem(text, multiline=False) is not None:
+            return None  # a control or direction-override character: not a usable value
+        return unicodedata.normalize("NFC", text)
 
     url = value("url", 2000)
     if url and not re.match(r"https?://\S+\Z", url):
@@ -550,7 +583,9 @@ def _place_removed(
                     position = index + 1
                     break
             continue
-        if key in seen:
+        if key in seen or len(removed) >= MAX_REMOVED_BLOCKS:
+            if not pending and len(removed) >= MAX_REMOVED_BLOCKS:
+                break
             continue
         seen.add(key)
         removed.append(
@@ -679,7 +714,7 @@ def extract_article(raw: str) -> Extraction:
         root = lxml.html.document_fromstring(raw.encode("utf-8"), parser=parser)
     except (etree.ParserError, ValueError):
         root = None
-    blocks = page_blocks(root) if root is not None else []
+    blocks, furniture = page_blocks(root) if root is not None else ([], [])
     page_words = sum(len(block.split()) for block in blocks)
     document = None
     if root is not None:
@@ -732,7 +767,8 @@ def extract_article(raw: str) -> Extraction:
     removed = (
         _place_removed(blocks, paragraphs, dropped, metadata) if method == "trafilatura" else []
     )
-    warnings = notes + _warnings(paragraphs, _prose_words(blocks))
+    article_blocks = [b for b, aside in zip(blocks, furniture, strict=True) if not aside]
+    warnings = notes + _warnings(paragraphs, _prose_words(article_blocks))
     return Extraction(
         paragraphs=tuple(paragraphs),
         removed=tuple(removed),

@@ -245,3 +245,23 @@ def test_page_in_a_declared_encoding_is_read() -> None:
 def test_bytes_that_are_not_text_get_a_precise_message(data: bytes, message: str) -> None:
     with pytest.raises(PageDecodeError, match=message.replace("(", r"\(").replace(")", r"\)")):
         decode_page(data, "page.html")
+
+
+def test_a_long_comment_thread_does_not_make_a_whole_article_look_short() -> None:
+    comments = "".join(
+        f"<div class='comment'><p>Comment {n}: I think the committee has handled this badly "
+        "and the report should have been published months ago, frankly.</p></div>"
+        for n in range(300)
+    )
+    result = extract_article(
+        page(f"<article>{ARTICLE}</article><section id='comments'>{comments}</section>")
+    )
+    assert len(result.paragraphs) == 6
+    assert result.warnings == ()
+    assert 0 < len(result.removed) <= extraction.MAX_REMOVED_BLOCKS
+
+
+def test_page_metadata_with_control_characters_is_left_empty() -> None:
+    head = '<title>Fine</title><meta name="author" content="Jo\u202eBloggs">'
+    result = extract_article(page(f"<article>{ARTICLE}</article>", head=head))
+    assert result.metadata.author is None
