@@ -67,6 +67,13 @@ def create_app(
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if app.debug:
         app.config["SESSION_COOKIE_SECURE"] = False
+    if app.config.get("SECRET_KEY_FALLBACKS") and not app.config.get("WTF_CSRF_SECRET_KEY"):
+        # Forms served before a key rotation must still submit: CSRF tokens are checked
+        # against the old keys too, as Flask does for the session (newest key last, to sign).
+        app.config["WTF_CSRF_SECRET_KEY"] = [
+            *app.config["SECRET_KEY_FALLBACKS"],
+            app.config["SECRET_KEY"],
+        ]
 
     passwords.configure(
         app.config["ARGON2_TIME_COST"],
@@ -143,9 +150,12 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    def render_error(status: int, title: str, message: str) -> tuple[str, int]:
+    def render_error(
+        status: int, title: str, message: str, reason: str | None = None
+    ) -> tuple[str, int]:
         if request.accept_mimetypes.best == "application/json" or request.is_json:
-            return jsonify(error=title, message=message), status  # type: ignore[return-value]
+            body = {"error": title, "message": message} | ({"reason": reason} if reason else {})
+            return jsonify(body), status  # type: ignore[return-value]
         return render_template(
             "errors/error.html", status=status, title=title, message=message
         ), status
@@ -166,11 +176,13 @@ def _register_error_handlers(app: Flask) -> None:
         if exc.code == 401 and not request.is_json:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         title, message = messages.get(exc.code or 500, (exc.name, exc.description or ""))
+        reason = None
         if exc.code == 400 and exc.description and "CSRF" in exc.description:
             message = "Your form expired or was sent from elsewhere. Reload the page and try again."
+            reason = "csrf"  # a page's script fetches a new token (auth.session_token)
         if isinstance(exc, BadInput):
             message = exc.description or message
-        return render_error(exc.code or 500, title, message)
+        return render_error(exc.code or 500, title, message, reason)
 
     @app.errorhandler(Exception)
     def _server_error(exc: Exception) -> Any:

@@ -10,6 +10,7 @@ sends them once the student has logged in again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -21,6 +22,9 @@ from app.extensions import db
 from app.models import LoginSession, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Logins, failed and throttled logins and ended sessions, one grep-able line each.
+log = logging.getLogger("hustings.auth")
 
 LOGGED_OUT_MESSAGE = (
     "You are logged out, so your latest answers are not saved on the server yet. Log in again "

@@ -140,6 +140,7 @@
 
   var attemptId = form.dataset.attempt;
   var saveBase = form.dataset.saveUrl;
+  var tokenUrl = form.dataset.tokenUrl;
   var storeKey = "hustings-attempt-" + form.dataset.user + "-" + attemptId;
   // This page's id: the server accepts a save based on an older version only when the newer
   // version is this page's own (a save whose reply was lost).
@@ -372,6 +373,10 @@
         failures += 1;
         showLoggedOut(r.data);
         scheduleRetry();
+      } else if (r.resp.status === 400 && r.data.reason === "csrf") {
+        // Logged in again in another tab: the new session has a new token. Fetch it and go on.
+        failures += 1;
+        renewToken().then(function () { failures = Math.min(failures, 1); retryNow(); });
       } else if (r.resp.status >= 400 && r.resp.status < 500 && r.resp.status !== 408 && r.resp.status !== 429) {
         // The server will never accept this value: say so and stop retrying it.
         if (pending[pos] === entry) { delete pending[pos]; }
@@ -390,6 +395,25 @@
       refreshStatus();
       scheduleRetry();
     });
+  }
+
+  var renewing = null;
+  function renewToken() {
+    if (renewing) { return renewing; }
+    renewing = fetch(tokenUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (data) {
+          if (resp.ok && data.csrf_token) {
+            $all("input[name=csrf_token]").forEach(function (input) { input.value = data.csrf_token; });
+          } else if (resp.status === 401) {
+            showLoggedOut(data);
+            refreshStatus();
+          }
+        });
+      })
+      .catch(function () { /* unreachable: the retry goes on */ })
+      .then(function () { renewing = null; });
+    return renewing;
   }
 
   function stop(kind, data) {
