@@ -439,6 +439,9 @@ class Response(db.Model):
     layout: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # shuffled orders
     value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)  # last accepted client sequence
+    # The page (tab) that saved the stored answer: a save based on an older version is stale
+    # unless the newer version is this page's own (a save whose reply was lost).
+    saved_by: Mapped[str | None] = mapped_column(String(32))
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(16), default="unanswered")
     auto_score: Mapped[float | None] = mapped_column(Float)
@@ -538,6 +541,18 @@ class GradeChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     changed_by: Mapped[User | None] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Failed logins counted per key (account and address, address, account) in the database,
+    so that every worker and instance of a deployment shares the count without Redis."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # --- invitations and password resets --------------------------------------------------------

@@ -1,7 +1,7 @@
 """invitations from roster imports, and one-time password-reset links
 
 Revision ID: b3f1c2d4e5a6
-Revises: 7c1e5a9b2d40
+Revises: b4d1e7f20a93
 Create Date: 2026-12-05 13:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b3f1c2d4e5a6'
-down_revision = '7c1e5a9b2d40'
+down_revision = 'b4d1e7f20a93'
 branch_labels = None
 depends_on = None
 

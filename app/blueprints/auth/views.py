@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -15,9 +16,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
-from app import accounts, links, mail, notices
+from app import accounts, links, mail, notices, sessions
 from app.blueprints.auth.forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -116,6 +118,29 @@ def logout() -> Response:
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/sessions/end", methods=["POST"])
+@login_required
+def end_all_sessions() -> Response:
+    """Log out on every device, this one included (a lost phone, a shared computer)."""
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    ended = sessions.end_all_sessions(user.id)
+    db.session.commit()
+    sessions.log.info("sessions ended account=%s by=self count=%d", user.email, ended)
+    logout_user()
+    session.clear()
+    flash(f"You are logged out on every device ({ended} open logins ended).", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/session/token")
+@sessions.json_endpoint
+@login_required
+def session_token() -> Response:
+    """A fresh CSRF token for a page that outlived its session (logged in again in another
+    tab): its autosave gets the new session's token here and goes on."""
+    return jsonify(csrf_token=generate_csrf())
 
 
 @bp.route("/signup", methods=["GET", "POST"])

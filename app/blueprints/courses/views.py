@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from app import accounts, attempts, authz, links, mail, notices
+from app import accounts, attempts, authz, links, mail, notices, sessions
 from app.blueprints.courses.forms import CourseForm, JoinForm, RosterForm
 from app.blueprints.student.forms import CsrfForm
 from app.database import ensure_write_transaction
@@ -300,3 +300,21 @@ def student_course(course_id: int) -> str | Response:
         db.session.commit()
     rows = attempts.course_quizzes(course.id, user, now)
     return render_template("courses/student_course.html", course=course, rows=rows, form=CsrfForm())
+
+
+@bp.route("/teach/courses/<int:course_id>/students/<int:user_id>/end-sessions", methods=["POST"])
+@login_required
+def end_student_sessions(course_id: int, user_id: int) -> Response:
+    """Log a student of the course out on every device (a lost phone, a shared computer)."""
+    course = authz.course_for_instructor(course_id)
+    person = authz.student_in_course(course, user_id)
+    ended = sessions.end_all_sessions(person.id)
+    db.session.commit()
+    sessions.log.info("sessions ended account=%s by=%s count=%d", person.email, _me().email, ended)
+    flash(
+        f"{person.name} is logged out on every device ({ended} open "
+        f"{'login' if ended == 1 else 'logins'} ended). Saved answers are kept; answers "
+        "still on their quiz page are sent when they log in again.",
+        "success",
+    )
+    return redirect(url_for("dashboards.student", course_id=course.id, user_id=person.id))
