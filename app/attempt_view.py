@@ -509,3 +509,65 @@ def choice_text(view: Mapping[str, Any], choice_id: str | None) -> str:
         if c["id"] == choice_id:
             return str(c["text"])
     return ""
+
+
+# --- answers as the student saw them (instructor pages) ----------------------------------------
+
+
+def answer_display(
+    spec: Mapping[str, Any], value: Any, passage: Callable[[str], str | None] = lambda ref: None
+) -> dict[str, Any]:
+    """A stored answer in the words the student saw: option texts, pairs, the order given, the
+    selected passages with their text; never internal ids or JSON.
+
+    Returns ``{"kind": ..., "items": [...]}``: ``text`` (one string), ``choices`` (option text,
+    is-key), ``pairs`` (left, chosen right or None), ``order`` (item texts), ``passages``
+    (ref, text or None), or ``none`` when unanswered."""
+    if not is_answered(value):
+        return {"kind": "none", "items": []}
+    qtype = spec.get("type")
+    if qtype in ("single", "multiple"):
+        picked = [value] if isinstance(value, str) else list(value or ())
+        options = {o["id"]: o for o in spec.get("options", ())}
+        return {
+            "kind": "choices",
+            "items": [
+                (options[i]["text"], bool(options[i].get("correct")))
+                for i in picked
+                if i in options
+            ],
+        }
+    if qtype == "truefalse":
+        return {"kind": "text", "items": ["True" if value is True else "False"]}
+    if qtype == "matching" and isinstance(value, Mapping):
+        texts = {p["id"]: p["right"] for p in spec.get("pairs", ())}
+        texts.update({d["id"]: d["text"] for d in spec.get("distractors", ())})
+        return {
+            "kind": "pairs",
+            "items": [(p["left"], texts.get(value.get(p["id"]))) for p in spec.get("pairs", ())],
+        }
+    if qtype == "ordering" and isinstance(value, list):
+        texts = {i["id"]: i["text"] for i in spec.get("items", ())}
+        return {"kind": "order", "items": [texts.get(i, "?") for i in value]}
+    if qtype == "evidence" and isinstance(value, list):
+        return {"kind": "passages", "items": [(ref, passage(ref)) for ref in value]}
+    return {"kind": "text", "items": [str(value)]}
+
+
+def passage_lookup(sources: Sequence[SourceView]) -> Callable[[str], str | None]:
+    """``ref`` → the paragraph's (or sentence's) text in the given articles, None if absent."""
+    paragraphs = {(s.slug, p.number): p for s in sources for p in s.paragraphs}
+
+    def text(ref: str) -> str | None:
+        parsed = parse_ref(ref)
+        if parsed is None:
+            return None
+        slug, number, sentence = parsed
+        para = paragraphs.get((slug, number))
+        if para is None:
+            return None
+        if sentence is None:
+            return para.text
+        return para.sentences[sentence - 1] if 0 < sentence <= len(para.sentences) else None
+
+    return text

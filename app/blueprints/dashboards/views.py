@@ -12,7 +12,8 @@ from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from app import analytics, authz, charts
+from app import analytics, attempts, authz, charts
+from app.attempt_view import answer_display, passage_lookup, score_source, shown_state
 from app.blueprints.dashboards.forms import (
     SORT_LABELS,
     AttemptsQuery,
@@ -225,9 +226,22 @@ def student(course_id: int, user_id: int) -> str:
 def attempt(attempt_id: int) -> str:
     """Read-only: every question of the attempt, the answer given, the points and state."""
     attempt = authz.attempt_for_instructor(attempt_id)
+    responses = analytics.attempt_detail(attempt)
+    passage = passage_lookup(
+        attempts.attempt_sources(attempt.quiz_id, [qv.id for _r, qv in responses])
+    )
+    shown = {
+        r.id: {
+            "answer": answer_display(qv.spec, r.value, passage),
+            "state": shown_state(r.state, r.score, r.max_points, r.manual_score, r.override_score),
+            "source": score_source(r.manual_score, r.override_score),
+        }
+        for r, qv in responses
+    }
     return render_template(
         "dashboards/attempt.html",
         course=attempt.quiz.course,
         attempt=attempt,
-        responses=analytics.attempt_detail(attempt),
+        responses=responses,
+        shown=shown,
     )
