@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
-from app import deadlines, review, skill_totals
+from app import deadlines, quizzes, review, skill_totals
 from app.attempt_view import (
     InvalidAnswer,
     SourceView,
@@ -41,6 +41,7 @@ from app.attempt_view import (
     make_layout,
     source_view,
 )
+from app.banks import exclusions
 from app.database import locked_rows, take_deferred_write_lock
 from app.extensions import db
 from app.grading import aggregate_attempt_scores
@@ -384,6 +385,7 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
             )
         }
     used = set(fixed)
+    excluded = quizzes.excluded_by_id()
     entries: list[tuple[QuizSlot, QuestionVersion]] = []
     for slot in slots:
         if slot.question_id is not None:
@@ -402,8 +404,13 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
             stmt = stmt.where(QuestionVersion.difficulty == slot.draw_difficulty)
         if slot.draw_type:
             stmt = stmt.where(QuestionVersion.type == slot.draw_type)
-        candidates = [qv for qv in db.session.scalars(stmt) if qv.question_id not in used]
-        picked = rng.sample(candidates, min(slot.draw_count, len(candidates)))
+        candidates = {qv.question_id: qv for qv in db.session.scalars(stmt)}
+        picked = [
+            candidates[question_id]
+            for question_id in exclusions.draw(
+                rng, list(candidates), slot.draw_count, used, excluded
+            )
+        ]
         if len(picked) < slot.draw_count:
             log.warning(
                 "quiz %s slot %s: drew %s of %s", quiz.id, slot.id, len(picked), slot.draw_count

@@ -152,9 +152,15 @@ def _demo_quiz(course: Course, plan: QuizPlan, now: datetime) -> Quiz:
     first_of_type: dict[str, int] = {}
     for question_id, qtype in rows:
         first_of_type.setdefault(qtype, question_id)
-    chosen = list(first_of_type.values())
-    chosen += [qid for qid, _ in rows if qid not in chosen]
-    chosen = sorted(chosen[: plan.count], key=[qid for qid, _ in rows].index)
+    ranked = list(first_of_type.values())
+    ranked += [qid for qid, _ in rows if qid not in ranked]
+    # Skip a question that gives away (or is given away by) one already chosen.
+    excluded = quizzes.excluded_by_id()
+    chosen: list[int] = []
+    for question_id in ranked:
+        if len(chosen) < plan.count and not excluded.get(question_id, set()) & set(chosen):
+            chosen.append(question_id)
+    chosen.sort(key=[qid for qid, _ in rows].index)
     quizzes.add_questions(quiz, chosen)
     return quiz
 

@@ -538,3 +538,24 @@ class GradeChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     changed_by: Mapped[User | None] = relationship()
+
+
+class QuestionExclusion(db.Model):
+    """Two questions that give each other away and must not share an attempt.
+
+    Kept by stable question key (not id), sorted so each pair is stored one way, because a bank may
+    name a question of another bank that is loaded later. Rows belong to the bank whose question
+    declared them and are replaced whenever that bank is loaded."""
+
+    __tablename__ = "question_exclusion"
+    __table_args__ = (
+        UniqueConstraint("first_key", "second_key", "bank_id"),
+        CheckConstraint("first_key < second_key", name="sorted"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id", ondelete="CASCADE"), index=True)
+    first_key: Mapped[str] = mapped_column(String(120), index=True)
+    second_key: Mapped[str] = mapped_column(String(120), index=True)
+    declared_by: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text, default="")

@@ -1011,8 +1011,7 @@ class _Checker:
                 if misreading is not None and correct:
                     self.error(
                         option["misreading"][0],
-                        "a correct option cannot carry a `misreading` label; label the "
-                        "distractors",
+                        "a correct option cannot carry a `misreading` label; label the distractors",
                     )
                     misreading = None
             if text is None or correct is None or text_node is None:
@@ -1277,7 +1276,6 @@ class _Checker:
                 f"the rubric's points add up to {total:g} but the question "
                 f"is worth {spec['points']:g} points",
             )
-
 
     def rubric_levels(
         self, entry: dict[str, tuple[Node, Node]], criterion_points: float | None
