@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.banks import rubrics
 from app.banks.schema import student_view
 
 MAX_SHORT_CHARS = 2_000
@@ -392,13 +393,31 @@ def review_view(
     feedback: Sequence[str],
     comment: str,
     shown: Any,
+    rubric_scores: Mapping[str, Any] | None = None,
+    rubric_levels: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The question as answered, plus exactly what ``shown`` allows of the key and feedback."""
+    """The question as answered, plus exactly what ``shown`` allows of the key and feedback.
+
+    For a hand-graded essay, the points per rubric criterion come with the score and the level
+    awarded (its descriptor) with the feedback."""
     view = question_view(spec, layout, position=position, max_points=max_points)
     view["value"] = page_value(spec, layout, value)
     view["answered"] = is_answered(value)
     if shown.score:
         view["score"] = score
+        awarded = rubrics.awarded(spec.get("rubric") or (), rubric_scores, rubric_levels)
+        if awarded:
+            view["rubric_awarded"] = [
+                {
+                    "criterion": a.criterion,
+                    "points": a.points,
+                    "max_points": a.max_points,
+                    "level": a.level,
+                    "descriptor": a.descriptor if shown.feedback else "",
+                    "adjusted": a.adjusted,
+                }
+                for a in awarded
+            ]
     if shown.correctness:
         view["state"] = state
     if shown.feedback:
