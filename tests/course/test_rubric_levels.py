@@ -43,9 +43,7 @@ def teacher(w, login_as, client):
 
 
 def essay_response(w) -> Response:
-    return db.session.scalars(
-        select(Response).where(Response.attempt_id == w.attempt.id)
-    ).one()
+    return db.session.scalars(select(Response).where(Response.attempt_id == w.attempt.id)).one()
 
 
 def url(w) -> str:
