@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.banks import rubrics
+from app.banks.background import Block, parse_blocks
 from app.banks.schema import student_view
 
 MAX_SHORT_CHARS = 2_000
@@ -43,12 +44,25 @@ class ParagraphView:
 
 
 @dataclass(frozen=True)
+class NoteView:
+    """A background note beside an article (never part of it): title and text blocks."""
+
+    title: str
+    blocks: tuple[Block, ...]
+
+
+def note_view(title: str, text: str) -> NoteView:
+    return NoteView(title, tuple(parse_blocks(text)))
+
+
+@dataclass(frozen=True)
 class SourceView:
     slug: str
     title: str
     byline: str
     url: str | None
     paragraphs: tuple[ParagraphView, ...]
+    note: NoteView | None = None
 
     def refs(self, select: str) -> list[tuple[str, str]]:
         """Selectable evidence refs with a label, in reading order."""
@@ -75,12 +89,14 @@ def source_view(
     paragraphs: Iterable[tuple[int, str, Sequence[str]]],
     *,
     several: bool = False,
+    note: NoteView | None = None,
 ) -> SourceView:
     return SourceView(
         slug=slug,
         title=title,
         byline=byline,
         url=url,
+        note=note,
         paragraphs=tuple(
             ParagraphView(n, anchor_for(slug, n, several=several), text, tuple(sentences or ()))
             for n, text, sentences in paragraphs

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.banks.articles import SourceDocument
+from app.banks.background import Note
 from app.banks.exclusions import Exclusion
 from app.banks.schema import Bank as BankFile
 from app.extensions import db
@@ -28,6 +29,7 @@ from app.models import (
     QuestionExclusion,
     QuestionVersion,
     Source,
+    SourceNote,
     utcnow,
 )
 
@@ -42,6 +44,7 @@ class SyncReport:
     sources_added: list[str] = field(default_factory=list)
     sources_updated: list[str] = field(default_factory=list)
     exclusions_changed: list[str] = field(default_factory=list)  # banks whose pairs changed
+    notes_updated: list[str] = field(default_factory=list)  # sources whose background note changed
 
     @property
     def changed(self) -> bool:
@@ -53,6 +56,7 @@ class SyncReport:
             or self.sources_added
             or self.sources_updated
             or self.exclusions_changed
+            or self.notes_updated
         )
 
     def summary(self) -> str:
@@ -181,6 +185,37 @@ def sync_banks(
                 report.retired.append(question.key)
     db.session.flush()
     return report
+
+
+def sync_notes(notes: Sequence[Note], report: SyncReport) -> None:
+    """Add or replace each source's background note (sources are synced first)."""
+    if not notes:
+        return
+    sources = dict(
+        db.session.execute(
+            select(Source.slug, Source.id).where(Source.slug.in_([n.source for n in notes]))
+        ).all()
+    )
+    existing = {
+        row.source_id: row
+        for row in db.session.scalars(
+            select(SourceNote).where(SourceNote.source_id.in_(list(sources.values())))
+        )
+    }
+    for note in notes:
+        source_id = sources.get(note.source)
+        if source_id is None:
+            continue
+        row = existing.get(source_id)
+        if row is not None and row.content_hash == note.content_hash:
+            continue
+        if row is None:
+            row = SourceNote(source_id=source_id)
+            db.session.add(row)
+        row.title, row.text, row.content_hash = note.title, note.text, note.content_hash
+        row.updated_at = utcnow()
+        report.notes_updated.append(note.source)
+    db.session.flush()
 
 
 def _sync_exclusions(bank: Bank, bank_file: BankFile, report: SyncReport) -> None:
