@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from app.banks import rubrics
 from app.banks.background import Block, parse_blocks
 from app.banks.schema import student_view
+from app.text import find_problem
 
 MAX_SHORT_CHARS = 2_000
 MAX_ESSAY_CHARS = 100_000
@@ -303,6 +305,10 @@ def clean_value(spec: Mapping[str, Any], raw: Any, *, evidence_refs: Iterable[st
         limit = MAX_SHORT_CHARS if qtype == "short" else MAX_ESSAY_CHARS
         if len(raw) > limit:
             raise InvalidAnswer(f"The answer is too long (at most {limit:,} characters).")
+        problem = find_problem(raw)
+        if problem is not None:
+            raise InvalidAnswer(problem.message("The answer"))
+        raw = unicodedata.normalize("NFC", raw)
         return raw if raw.strip() else None
     if qtype == "matching":
         if not isinstance(raw, dict):

@@ -1,7 +1,7 @@
 """question exclusions: pairs of questions that must not share an attempt
 
 Revision ID: b4e2c81f9a10
-Revises: 7c1e5a9b2d40
+Revises: b3f1c2d4e5a6
 Create Date: 2026-12-05 13:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b4e2c81f9a10'
-down_revision = '7c1e5a9b2d40'
+down_revision = 'b3f1c2d4e5a6'
 branch_labels = None
 depends_on = None
 
