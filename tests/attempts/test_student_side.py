@@ -219,4 +219,4 @@ def test_a_graded_essay_shows_its_grade_levels_and_comment(make, login_as, clien
     assert "Awaiting grading" not in after
     assert "Partly correct" in after and "0.5 / 1 point" in after
     assert f"{rubric[0]['criterion']} 0.5 / 1" in after and "Cite paragraph 4." in after
-    assert "Your grade by criterion" in after
+    assert "How your answer was marked" in after

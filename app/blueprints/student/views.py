@@ -548,6 +548,7 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
                 manual_score=r.manual_score,
                 override_score=r.override_score,
                 rubric_scores=r.rubric_scores,
+                rubric_levels=r.rubric_levels,
             )
             _add_choices(view, spec, sources)
             view["evidence_links"] = _evidence_links(view.get("evidence", []), sources)
