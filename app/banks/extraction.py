@@ -630,7 +630,7 @@ def _follow_page_blocks(paragraphs: list[str], blocks: list[str]) -> list[str]:
             if covered == target:
                 run = blocks[start:end]
                 cursor = end
-            break
+                break
         if not run:
             result.append(paragraph)
             continue
