@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import passwords
+from app import lti, passwords
 from app.blueprints import BLUEPRINTS
 from app.cli import register_cli
 from app.config import INSTANCE, ROOT, Defaults, environment_overrides
@@ -80,6 +80,7 @@ def create_app(
     limiter.init_app(app)
 
     _register_blueprints(app)
+    lti.init_app(app, CSP)
     _register_request_hooks(app)
     _register_error_handlers(app)
 
@@ -116,7 +117,8 @@ def _register_request_hooks(app: Flask) -> None:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
+        if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+            headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         if app.config["HSTS"] and request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

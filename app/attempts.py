@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
-from app import deadlines, review, skill_totals
+from app import deadlines, grade_events, review, skill_totals
 from app.attempt_view import (
     InvalidAnswer,
     SourceView,
@@ -713,6 +713,7 @@ def _finalise(attempt: Attempt, now: datetime, by: str) -> None:
         attempt, (s[:4] for s in scored), {v: spec["skill"] for v, spec in specs.items()}
     )
     db.session.flush()
+    grade_events.attempt_scored(attempt)
 
 
 def is_overdue(attempt: Attempt | AttemptPage, now: datetime) -> bool:

@@ -45,6 +45,8 @@ class Defaults:
     ARGON2_PARALLELISM = 2
     QUESTION_BANKS = str(ROOT / "question_banks")
     HSTS = True
+    # Instructors (by email) who may register LMS platforms on the LTI page.
+    LTI_ADMINS: ClassVar[list[str]] = []
 
 
 def environment_overrides(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
@@ -60,6 +62,8 @@ def environment_overrides(environ: os._Environ[str] | dict[str, str]) -> dict[st
         out["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
     if environ.get("TRUSTED_PROXIES"):
         out["TRUSTED_PROXIES"] = int(environ["TRUSTED_PROXIES"])
+    if environ.get("HUSTINGS_LTI_ADMINS"):
+        out["LTI_ADMINS"] = [e.strip() for e in environ["HUSTINGS_LTI_ADMINS"].split(",")]
     if environ.get("HUSTINGS_INSECURE_COOKIES") == "1":
         out["SESSION_COOKIE_SECURE"] = False
     # Cheap hashing for test servers and load tests (never set these in production).

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
-from app import deadlines, review
+from app import deadlines, grade_events, review
 from app.banks.schema import DIFFICULTIES, QUESTION_TYPES, SKILLS
 from app.extensions import db
 from app.models import (
@@ -222,6 +222,7 @@ def update_quiz(quiz: Quiz, settings: QuizSettings) -> Quiz:
     if settings.source_slugs is not None:
         set_sources(quiz, settings.source_slugs)
     db.session.flush()
+    grade_events.quiz_changed(quiz)
     return quiz
 
 
@@ -505,6 +506,7 @@ def add_questions(
         slots.append(slot)
     db.session.flush()
     _add_missing_sources(quiz)
+    grade_events.quiz_changed(quiz)
     return slots
 
 
@@ -545,6 +547,7 @@ def add_draw(
     quiz.slots.append(slot)
     db.session.flush()
     _add_missing_sources(quiz)
+    grade_events.quiz_changed(quiz)
     return slot
 
 
@@ -576,6 +579,7 @@ def update_slot(quiz: Quiz, slot_id: int, *, points: float | None, page: int) ->
     slot.points = points
     slot.page = page
     db.session.flush()
+    grade_events.quiz_changed(quiz)
     return slot
 
 
@@ -585,6 +589,7 @@ def remove_slot(quiz: Quiz, slot_id: int) -> None:
     quiz.slots.remove(slot)
     db.session.flush()
     _renumber(quiz)
+    grade_events.quiz_changed(quiz)
 
 
 def move_slot(quiz: Quiz, slot_id: int, direction: int) -> None:

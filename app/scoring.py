@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app import skill_totals
+from app import grade_events, skill_totals
 from app.extensions import db
 from app.grading import grade
 from app.models import Attempt, Response
@@ -94,3 +94,4 @@ def recompute_attempt_total(attempt: Attempt) -> None:
         attempt, ((r.question_version_id, r.score, r.max_points, r.state) for r in responses)
     )
     db.session.flush()
+    grade_events.attempt_scored(attempt)
