@@ -101,6 +101,7 @@ def config_command(as_json: bool) -> None:
             return
         urls = tool_urls()
     with writing():
+        keys.active_key()
         key_set = keys.jwks()
         db.session.commit()
     click.echo(f"OIDC login initiation URL:  {urls['login']}")

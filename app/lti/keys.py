@@ -62,7 +62,6 @@ def published_keys() -> list[LtiToolKey]:
 
 def jwks() -> dict[str, list[dict[str, Any]]]:
     """The tool's JWKS: the signing key and every rotated key not yet retired."""
-    active_key()
     return {"keys": [public_jwk(k.public_pem) for k in published_keys()]}
 
 

@@ -86,6 +86,7 @@ def forget_expired() -> None:
 class HustingsOIDCLogin(FlaskOIDCLogin):
     def __init__(self, request: FlaskRequest, storage: DatabaseLaunchStorage) -> None:
         super().__init__(request, platforms.DatabaseToolConf(), launch_data_storage=storage)
+        self.set_launch_data_storage(storage)
         self.set_launch_data_lifetime(int(STATE_LIFETIME.total_seconds()))
 
 

@@ -73,10 +73,11 @@ def _refused(message: str, status: int = 403) -> tuple[str, int]:
 
 @bp.route("/lti/jwks")
 def jwks() -> Response:
-    ensure_write_transaction()  # the first call makes the signing key
-    key_set = keys.jwks()
-    db.session.commit()
-    return jsonify(key_set)
+    if not keys.published_keys():
+        ensure_write_transaction()  # the first call makes the signing key
+        keys.active_key()
+        db.session.commit()
+    return jsonify(keys.jwks())
 
 
 def tool_urls() -> dict[str, str]:
