@@ -115,6 +115,7 @@ def register_platform(given: PlatformInput) -> LtiPlatform:
     platform.frame_origins = frame_origins
     db.session.flush()
     add_deployments(platform, deployment_ids)
+    keys.active_key()  # the JWKS the LMS will fetch must have a key from now on
     return platform
 
 

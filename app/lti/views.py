@@ -73,10 +73,7 @@ def _refused(message: str, status: int = 403) -> tuple[str, int]:
 
 @bp.route("/lti/jwks")
 def jwks() -> Response:
-    if not keys.published_keys():
-        ensure_write_transaction()  # the first call makes the signing key
-        keys.active_key()
-        db.session.commit()
+    """The public keys (made when the first platform is registered; none before)."""
     return jsonify(keys.jwks())
 
 
