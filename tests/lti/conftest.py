@@ -10,16 +10,14 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from app.extensions import db
 from app.lti import keys, platforms
-from app.models import LtiPlatform
-from tests.lti.platform import (
-    CLIENT_ID,
-    DEPLOYMENT_ID,
-    PlatformServer,
-    form_fields,
-)
+from app.models import LtiContext, LtiPlatform
+from tests.attempts import specs
+from tests.lti.platform import CLIENT_ID, DEPLOYMENT_ID, PlatformServer, form_fields
+from tests.lti.platform import INSTRUCTOR as INSTRUCTOR_ROLES
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +82,26 @@ def lms(platform_server: PlatformServer, web_app: Flask, app: Flask) -> Iterator
     platform_server.state.tool_jwks = tool_jwks
     yield Lms(server=platform_server, web_app=web_app, platform=platform)
     platform_server.state.reset()
+
+
+@pytest.fixture
+def placed_quiz(lms: Lms, make: Any) -> Any:
+    """A quiz of the LMS course, placed on link-1 by its instructor (teacher-1)."""
+    teacher = lms.client()
+    response = lms.launch(
+        teacher, sub="teacher-1", roles=INSTRUCTOR_ROLES, resource_link_id="link-1"
+    )
+    assert response.headers["Location"].endswith("/lti/link"), response.get_data(as_text=True)[
+        -600:
+    ]
+    context = db.session.scalar(select(LtiContext))
+    quiz = make.quiz(
+        context.course,
+        [make.question(specs.single("q-a")), make.question(specs.single("q-b"))],
+        published=True,
+        attempts_allowed=3,
+    )
+    make.commit()
+    chosen = teacher.post("/lti/link", data={"quiz_id": str(quiz.id)})
+    assert chosen.status_code == 302, chosen.get_data(as_text=True)[-600:]
+    return quiz

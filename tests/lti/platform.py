@@ -155,7 +155,9 @@ class Launch(LTIAdvantageMessageLaunchAbstract):
             f'<input type="hidden" name="{name}" value="{html.escape(launch_data[name])}">'
             for name in ("id_token", "state")
         )
-        return f'<form method="post" action="{html.escape(launch_data["launch_url"])}">{fields}</form>'
+        return (
+            f'<form method="post" action="{html.escape(launch_data["launch_url"])}">{fields}</form>'
+        )
 
 
 def _bearer_ok(conf: PlatformConf, scopes: list[str]) -> bool:
