@@ -384,8 +384,11 @@ FORM_FIELD = re.compile(r'name="(?P<name>[^"]+)" value="(?P<value>[^"]*)"')
 FORM_ACTION = re.compile(r'<form[^>]*action="(?P<action>[^"]+)"')
 
 
-def form_fields(page: str) -> tuple[str, dict[str, str]]:
-    """The action and hidden fields of the first form on an auto-submitting page."""
+def form_fields(page: str, form_id: str | None = None) -> tuple[str, dict[str, str]]:
+    """The action and hidden fields of the first form (or the form ``form_id``) on a page."""
+    if form_id is not None:
+        start = page.index(f'id="{form_id}"')
+        page = page[page.rindex("<form", 0, start) : page.index("</form>", start)]
     action = FORM_ACTION.search(page)
     assert action is not None, page[:500]
     fields = {m["name"]: html.unescape(m["value"]) for m in FORM_FIELD.finditer(page)}
