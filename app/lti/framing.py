@@ -46,6 +46,8 @@ def csp_for(base_csp: str, *, frame_origins: list[str], form_targets: tuple[str,
 def apply_headers(response: Any, base_csp: str) -> Any:
     """After each request: pages of a framed session may be framed by its platform."""
     origins = session.get(FRAME_KEY) if session else None
-    if origins and "Content-Security-Policy" not in response.headers:
-        response.headers["Content-Security-Policy"] = csp_for(base_csp, frame_origins=origins)
+    headers = response.headers
+    if origins and headers.get("Content-Security-Policy", base_csp) == base_csp:
+        headers["Content-Security-Policy"] = csp_for(base_csp, frame_origins=origins)
+        headers.pop("X-Frame-Options", None)  # frame-ancestors says who may frame
     return response

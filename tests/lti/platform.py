@@ -191,7 +191,10 @@ def build_platform(state: PlatformState) -> Flask:
         pending = state.pending.get(hint)
         if pending is None or request.args.get("login_hint") != pending.sub:
             abort(400, "unknown login")
-        if request.args.get("redirect_uri") != TOOL_LAUNCH:
+        if request.args.get("redirect_uri") not in (
+            TOOL_LAUNCH,
+            TOOL_LAUNCH.replace("http:", "https:"),
+        ):
             abort(400, "redirect_uri not registered")
         platform = conf()
         launch = Launch(FlaskPlatformRequest(request), platform)
