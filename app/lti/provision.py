@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app import accounts, text
 from app.extensions import db
+from app.identities import FORMULA_STARTS, IdentityError, normalise_email
 from app.lti.roles import course_role
 from app.models import (
     Course,
@@ -29,7 +30,6 @@ from app.models import (
     Role,
     User,
 )
-from app.roster import canonical_email, is_valid_email
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 CONTEXT = CLAIM + "context"
@@ -58,7 +58,8 @@ def display_name(claims: Mapping[str, Any]) -> str:
     name = clean(claims.get("name"), 200)
     if not name:
         name = clean(f"{claims.get('given_name') or ''} {claims.get('family_name') or ''}", 200)
-    return name or "LMS user"
+    # Names go into grade files: a leading = + - @ would be read as a formula there.
+    return name.lstrip("".join(FORMULA_STARTS)).strip() or "LMS user"
 
 
 def _placeholder_email(platform: LtiPlatform, sub: str) -> str:
@@ -80,8 +81,11 @@ def user_for(platform: LtiPlatform, claims: Mapping[str, Any], role: str) -> Use
         if name != "LMS user":
             user.name = name
     else:
-        email = canonical_email(clean(claims.get("email"), 254))
-        if not is_valid_email(email) or accounts.find_user_by_email(email) is not None:
+        try:
+            email = normalise_email(clean(claims.get("email"), 254))
+        except IdentityError:
+            email = ""
+        if not email or accounts.find_user_by_email(email) is not None:
             email = _placeholder_email(platform, sub)
         user = User(email=email, name=name, role=Role.STUDENT, password_hash=None)
         db.session.add(user)

@@ -1,7 +1,7 @@
 """lti 1.3: platforms, deployments, tool keys, contexts, users, resource links, launch state, grade sync outbox
 
 Revision ID: lti_1_3
-Revises: 7c1e5a9b2d40
+Revises: d7a3f5e2c611
 Create Date: 2026-12-05 13:04:49.539998
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'lti_1_3'
-down_revision = '7c1e5a9b2d40'
+down_revision = 'd7a3f5e2c611'
 branch_labels = None
 depends_on = None
 
