@@ -59,7 +59,8 @@ from app.models import (
     Source,
     User,
 )
-from app.scoring import auto_mark, first_set, set_attempt_totals, waits_for_person
+from app.quiz_maximum import draw_points
+from app.scoring import auto_mark, first_set, round_points, set_attempt_totals, waits_for_person
 
 log = logging.getLogger(__name__)
 
@@ -384,6 +385,8 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
             )
         }
     used = set(fixed)
+    # Points per drawn question, by the rule of app.quiz_maximum (scaled when they differ).
+    each: dict[int, float] = {}
     entries: list[tuple[QuizSlot, QuestionVersion]] = []
     for slot in slots:
         if slot.question_id is not None:
@@ -402,7 +405,9 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
             stmt = stmt.where(QuestionVersion.difficulty == slot.draw_difficulty)
         if slot.draw_type:
             stmt = stmt.where(QuestionVersion.type == slot.draw_type)
-        candidates = [qv for qv in db.session.scalars(stmt) if qv.question_id not in used]
+        pool = list(db.session.scalars(stmt))
+        each[slot.id] = draw_points(slot.points, (qv.points for qv in pool))[0]
+        candidates = [qv for qv in pool if qv.question_id not in used]
         picked = rng.sample(candidates, min(slot.draw_count, len(candidates)))
         if len(picked) < slot.draw_count:
             log.warning(
@@ -416,7 +421,7 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
     total = 0.0
     for i, (slot, qv) in enumerate(entries, start=1):
         _SPECS.put(qv.id, qv.spec)
-        points = slot.points if slot.points is not None else qv.points
+        points = slot.points if slot.points is not None else each.get(slot.id, qv.points)
         total += points
         db.session.add(
             Response(
@@ -431,7 +436,7 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
                 seq=0,
             )
         )
-    attempt.max_score = round(total, 2)
+    attempt.max_score = round_points(total)
     db.session.flush()
     return len(entries)
 
