@@ -330,7 +330,7 @@ class CourseOverview:
 
 def course_overview(course_id: int) -> CourseOverview:
     """Per quiz: submissions, mean and median grade, who has not attempted, what needs
-    grading. Six queries whatever the class size."""
+    grading. Nine queries whatever the class size (three for the quiz maxima)."""
     quizzes = db.session.scalars(
         select(Quiz).where(Quiz.course_id == course_id).order_by(Quiz.id)
     ).all()
@@ -341,12 +341,14 @@ def course_overview(course_id: int) -> CourseOverview:
 
     # Count, mean and median per quiz in one pass: number the grades within each quiz and
     # average the middle one or two.
+    # Grades as shares of each attempt's own maximum, so an attempt laid out with other points
+    # is scaled to the quiz maximum (app.quiz_maximum) as on every other page.
+    share = func.coalesce(g.c.grade, 0.0) / case((g.c.max_grade > 0, g.c.max_grade), else_=null())
     numbered = select(
         g.c.quiz_id,
-        g.c.grade,
-        g.c.max_grade,
+        share.label("share"),
         g.c.n_attempts,
-        func.row_number().over(partition_by=g.c.quiz_id, order_by=g.c.grade).label("rn"),
+        func.row_number().over(partition_by=g.c.quiz_id, order_by=share).label("rn"),
         func.count().over(partition_by=g.c.quiz_id).label("n"),
     ).subquery()
     middle = or_(numbered.c.rn == (numbered.c.n + 1) // 2, numbered.c.rn == numbered.c.n // 2 + 1)
@@ -357,12 +359,12 @@ def course_overview(course_id: int) -> CourseOverview:
                 numbered.c.quiz_id,
                 func.count().label("n"),
                 func.sum(numbered.c.n_attempts).label("attempts"),
-                func.avg(numbered.c.grade).label("mean"),
-                func.avg(case((middle, func.coalesce(numbered.c.grade, 0.0)))).label("median"),
-                func.max(numbered.c.max_grade).label("max_total"),
+                func.avg(numbered.c.share).label("mean"),
+                func.avg(case((middle, func.coalesce(numbered.c.share, 0.0)))).label("median"),
             ).group_by(numbered.c.quiz_id)
         )
     }
+    maxima = quiz_maximum.quiz_maxima([q.id for q in quizzes])
 
     # Who has not submitted anything: students × quizzes with no submitted attempt (NOT EXISTS
     # probes the (quiz, user, number) unique index, so this stays fast for big classes).
@@ -422,9 +424,11 @@ def course_overview(course_id: int) -> CourseOverview:
     summaries = []
     for quiz in quizzes:
         s = stats.get(quiz.id)
-        mean = float(s.mean) if s is not None and s.mean is not None else None
-        med = float(s.median) if s is not None and s.median is not None else None
-        max_total = float(s.max_total) if s is not None and s.max_total is not None else None
+        max_total = maxima.get(quiz.id) or None
+        mean = med = None
+        if s is not None and s.mean is not None and max_total:
+            mean = float(s.mean) * max_total
+            med = float(s.median or 0.0) * max_total
         p = pending.get(quiz.id)
         summaries.append(
             QuizSummary(
@@ -510,6 +514,18 @@ class QuizResults:
     median_pct: float | None
 
 
+def _out_of_quiz(
+    grade: float | None, own_max: float | None, quiz_max: float
+) -> tuple[float | None, float | None]:
+    """A grade and its maximum as the quiz maximum reports them (app.quiz_maximum): an
+    attempt laid out with other points is scaled; a quiz without slots keeps its own."""
+    if grade is None:
+        return None, float(own_max) if own_max is not None else None
+    if not quiz_max:
+        return float(grade), float(own_max) if own_max is not None else None
+    return quiz_maximum.scale_to(float(grade), own_max, quiz_max), quiz_max
+
+
 def _sort_key(sort: str) -> Any:
     state_order = {"not_attempted": 0, "in_progress": 1, "submitted": 2, "needs_grading": 3}
     keys = {
@@ -573,9 +589,11 @@ def quiz_results(
     ):
         links[a.user_id].append(AttemptLink(a.id, a.number, a.state, a.score, False))
 
+    out_of = quiz_maximum.quiz_maxima([quiz.id])[quiz.id]
     all_rows = []
     for row in db.session.execute(stmt):
         counted = row.attempt_id
+        grade, max_grade = _out_of_quiz(row.grade, row.max_grade, out_of)
         all_rows.append(
             ResultRow(
                 user_id=row.user_id,
@@ -584,8 +602,8 @@ def quiz_results(
                 student_number=row.student_number or "",
                 section=row.section or "",
                 attempts=row.n_attempts or 0,
-                grade=float(row.grade) if row.grade is not None else None,
-                max_grade=float(row.max_grade) if row.max_grade is not None else None,
+                grade=grade,
+                max_grade=max_grade,
                 graded_attempt_id=counted,
                 started_at=row.started_at,
                 submitted_at=row.submitted_at,
@@ -1336,23 +1354,24 @@ def student_page(course_id: int, user_id: int) -> StudentPage:
             .order_by(Quiz.id, Attempt.number)
         )
     )
+    rows = db.session.execute(
+        select(Quiz.id, Quiz.title, Quiz.grading_method, g.c.n_attempts, g.c.grade, g.c.max_grade)
+        .outerjoin(g, and_(g.c.quiz_id == Quiz.id, g.c.user_id == user_id))
+        .where(Quiz.course_id == course_id)
+        .order_by(Quiz.id)
+    ).all()
+    maxima = quiz_maximum.quiz_maxima([row.id for row in rows])
     grades = tuple(
         StudentGrade(
             quiz_id=row.id,
             title=row.title,
             grading_method=row.grading_method,
             attempts=row.n_attempts or 0,
-            grade=float(row.grade) if row.grade is not None else None,
-            max_grade=float(row.max_grade) if row.max_grade is not None else None,
+            grade=out[0],
+            max_grade=out[1],
         )
-        for row in db.session.execute(
-            select(
-                Quiz.id, Quiz.title, Quiz.grading_method, g.c.n_attempts, g.c.grade, g.c.max_grade
-            )
-            .outerjoin(g, and_(g.c.quiz_id == Quiz.id, g.c.user_id == user_id))
-            .where(Quiz.course_id == course_id)
-            .order_by(Quiz.id)
-        )
+        for row in rows
+        for out in (_out_of_quiz(row.grade, row.max_grade, maxima[row.id]),)
     )
     pending = tuple(
         PendingResponse(r.id, r.attempt_id, title, number, r.position, key, qtype)

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from app import points
+
 __all__ = [
     "CANVAS_IDENTITY_HEADERS",
     "CANVAS_POINTS_POSSIBLE",
@@ -185,7 +187,7 @@ def gradebook_export(
     _check_layout(layout)
     if layout == "canvas":
         _check_canvas_ids(quizzes)
-    max_total = sum(Decimal(str(q.max_points)) for q in quizzes)
+    max_total = points.total_of_shown(q.max_points for q in quizzes)
 
     if layout == "canvas":
         headers: list[Cell] = [
@@ -221,7 +223,8 @@ def gradebook_export(
                 s = row.student
                 yield [s.email, s.student_number, s.name, *grades]
             else:
-                total = sum((Decimal(str(g)) for g in row.grades if g is not None), Decimal(0))
+                # The total is the sum of the grades as shown, so the row adds up.
+                total = points.total_of_shown(row.grades)
                 percentage = _points(100 * total / max_total) if max_total else None
                 yield [*_plain_identity(row.student), *grades, _points(total), percentage]
 
@@ -251,12 +254,9 @@ def _canvas_identity(s: StudentInfo) -> list[Cell]:
     return [s.name, s.canvas_user_id, s.student_number, s.sis_login_id or s.email, s.section]
 
 
-def _points(value: float | Decimal | None) -> int | float | None:
-    """Points as spreadsheets want them: 2 decimals, no trailing ``.0``."""
-    if value is None:
-        return None
-    rounded = round(float(value), 2)
-    return int(rounded) if rounded.is_integer() else rounded
+def _points(value: float | Decimal | None) -> int | Decimal | None:
+    """Points as spreadsheets want them: half up to 2 decimals (app.points), no trailing 0."""
+    return points.display(value)
 
 
 def _utc(moment: datetime | None) -> str | None:

@@ -103,7 +103,7 @@ def test_plain_export_details() -> None:
     aware = datetime(2016, 9, 24, 13, 30, tzinfo=timezone(timedelta(hours=2)))
     row = QuizResultRow(ZOE, 1, Decimal("6.666"), [Decimal("2.5"), 4.0], aware)
     _, rows = quiz_export("plain", COUPS, [row], questions=QUESTIONS, grade_method="average")
-    assert next(rows)[-4:] == [6.67, 2.5, 4, "2016-09-24T11:30:00Z"]
+    assert next(rows)[-4:] == [Decimal("6.67"), Decimal("2.5"), 4, "2016-09-24T11:30:00Z"]
     with pytest.raises(ExportError):
         quiz_export("plain", COUPS, [], grade_method="best")
     _, rows = quiz_export("plain", COUPS, [QuizResultRow(ZOE, 1, 3, [1])], questions=QUESTIONS)
