@@ -109,9 +109,12 @@ def reference(leave_out: bool):
     subs = {}
     for slot in ("3.1", "3.2", "4"):
         for question in sorted({a[slot][0] for a in attempts}):
-            drew = [(a[slot][1], t) for a, t in zip(attempts, totals, strict=True)]
-            drew = [(x, t) for (x, t), a in zip(drew, attempts, strict=True) if a[slot][0] == question]
-            xs, ts = [x for x, _ in drew], [t for _, t in drew]
+            drew = [
+                (a[slot][1], t)
+                for a, t in zip(attempts, totals, strict=True)
+                if a[slot][0] == question
+            ]
+            xs = [x for x, _ in drew]
             sub = {"n": len(xs), "facility": 100 * _mean(xs) / SLOT_MAX[slot]}
             if len(xs) > 1:
                 sub["sd"] = 100 * math.sqrt(_var(xs)) / SLOT_MAX[slot]

@@ -61,7 +61,7 @@ def test_an_older_mixed_draw_is_scaled_so_every_attempt_reaches_the_maximum(make
     db.session.commit()
     assert quiz_maximum.quiz_maxima([quiz.id])[quiz.id] == 6.0
     maxima = set()
-    for i in range(6):
+    for _ in range(6):
         student = make.student()
         make.enrol(course, student)
         attempt = start_or_resume(quiz, student, now())
