@@ -9,6 +9,7 @@ gets a row, with or without an attempt; the grade is the one the quiz's grading 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +33,10 @@ from app.models import (
     Attempt,
     AttemptState,
     Course,
+    Enrolment,
     Quiz,
     Response,
+    Role,
     User,
     UTCDateTime,
 )
@@ -142,6 +145,7 @@ def quiz_result_rows(quiz: Quiz, meta: QuizExport) -> Iterator[export.QuizResult
             func.max(r.c.n_attempts).label("n_attempts"),
             func.max(case((first, grade))).label("grade"),
             func.max(case((first, max_grade))).label("max_grade"),
+            func.max(r.c.any_needs_grading).label("provisional"),
             type_coerce(func.max(case((first, r.c.submitted_at))), UTCDateTime()).label(
                 "submitted_at"
             ),
@@ -156,6 +160,7 @@ def quiz_result_rows(quiz: Quiz, meta: QuizExport) -> Iterator[export.QuizResult
         per_slot.c.n_attempts,
         per_slot.c.grade,
         per_slot.c.max_grade,
+        per_slot.c.provisional,
         per_slot.c.submitted_at,
         per_slot.c.slot_id,
         per_slot.c.share,
@@ -164,6 +169,7 @@ def quiz_result_rows(quiz: Quiz, meta: QuizExport) -> Iterator[export.QuizResult
         type_coerce(null(), Integer()).label("n_attempts"),
         type_coerce(null(), Float()).label("grade"),
         type_coerce(null(), Float()).label("max_grade"),
+        type_coerce(null(), Integer()).label("provisional"),
         type_coerce(null(), UTCDateTime()).label("submitted_at"),
         type_coerce(null(), Integer()).label("slot_id"),
         type_coerce(null(), Float()).label("share"),
@@ -189,6 +195,7 @@ def quiz_result_rows(quiz: Quiz, meta: QuizExport) -> Iterator[export.QuizResult
             grade=float(grade_value) if grade_value is not None else None,
             question_points=points if attempts else (),
             submitted_at=submitted,
+            provisional=any(row.provisional for row in run),
         )
 
 
@@ -208,15 +215,17 @@ def gradebook_rows(
         course.id,
         g,
         _any_submitted(ids),
-        [g.c.quiz_id, g.c.grade, g.c.max_grade],
+        [g.c.quiz_id, g.c.grade, g.c.max_grade, g.c.any_needs_grading],
         [
             type_coerce(null(), Integer()).label("quiz_id"),
             type_coerce(null(), Float()).label("grade"),
             type_coerce(null(), Float()).label("max_grade"),
+            type_coerce(null(), Integer()).label("any_needs_grading"),
         ],
     )
     for run in _grouped(stmt):
         grades: list[float | None] = [None] * len(ids)
+        provisional = [False] * len(ids)
         for row in run:
             if row.quiz_id in position and row.grade is not None:
                 i = position[row.quiz_id]
@@ -224,12 +233,20 @@ def gradebook_rows(
                 if maxima[i]:
                     grade = quiz_maximum.scale_to(grade, row.max_grade, maxima[i]) or 0.0
                 grades[i] = grade
-        yield export.GradebookRow(student=_student_info(run[0]), grades=grades)
+                provisional[i] = bool(row.any_needs_grading)
+        yield export.GradebookRow(
+            student=_student_info(run[0]), grades=grades, provisional=provisional
+        )
 
 
-def quiz_table(quiz: Quiz, layout: str) -> export.Table:
+def quiz_table(
+    quiz: Quiz,
+    layout: str,
+    options: export.ExportOptions | None = None,
+    report: export.ExportReport | None = None,
+) -> export.Table:
     """The per-quiz export in ``layout``; raises ``export.ExportError`` (``MissingCanvasIds``)
-    before any row is read."""
+    before any row is read. ``report`` fills in as the rows stream."""
     meta = quiz_export_meta(quiz)
     return export.quiz_export(
         layout,
@@ -237,15 +254,71 @@ def quiz_table(quiz: Quiz, layout: str) -> export.Table:
         quiz_result_rows(quiz, meta),
         questions=meta.questions,
         grade_method=quiz.grading_method,
+        options=options,
+        report=report,
     )
 
 
-def gradebook_table(course: Course, layout: str) -> export.Table:
+def gradebook_table(
+    course: Course,
+    layout: str,
+    options: export.ExportOptions | None = None,
+    report: export.ExportReport | None = None,
+) -> export.Table:
     """The course gradebook in ``layout``; raises ``export.ExportError`` before any row."""
     quizzes = gradebook_quizzes(course.id)
     columns = quiz_columns(quizzes)
     return export.gradebook_export(
-        layout, columns, gradebook_rows(course, quizzes, [c.max_points for c in columns])
+        layout,
+        columns,
+        gradebook_rows(course, quizzes, [c.max_points for c in columns]),
+        options=options,
+        report=report,
+    )
+
+
+@dataclass(frozen=True)
+class ExportNotes:
+    """What the export page says before a download (four queries)."""
+
+    provisional: dict[int, int]  # quiz id → grades that include an answer awaiting grading
+    unsafe_identifiers: list[str]
+    without_student_number: int
+    points_possible_names: list[str]
+    renamed_titles: list[tuple[str, str]]
+
+
+def export_notes(course: Course, quizzes: list[Quiz]) -> ExportNotes:
+    g = graded_subquery(course.id, [q.id for q in quizzes])
+    provisional = dict(
+        db.session.execute(
+            select(g.c.quiz_id, func.count())
+            .where(g.c.any_needs_grading == 1)
+            .group_by(g.c.quiz_id)
+        ).all()
+    )
+    students = db.session.execute(
+        select(User.name, User.email, User.student_number)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.course_id == course.id, Enrolment.role == Role.STUDENT)
+        .order_by(User.name)
+    ).all()
+    triggers = ("=", "+", "-", "@", "\t", "\r", "\0")
+    report = export.ExportReport()
+    for q in quizzes:
+        export.canvas_title(q.title, report)
+    return ExportNotes(
+        provisional={k: int(v) for k, v in provisional.items()},
+        unsafe_identifiers=[
+            f"{s.name} <{s.email}>"
+            for s in students
+            if s.email.startswith(triggers) or (s.student_number or "").startswith(triggers)
+        ],
+        without_student_number=sum(1 for s in students if not s.student_number),
+        points_possible_names=[
+            s.name for s in students if re.search(r"points\s+possible", s.name, re.IGNORECASE)
+        ],
+        renamed_titles=report.renamed_columns,
     )
 
 
