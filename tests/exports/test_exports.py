@@ -249,3 +249,36 @@ def test_unsafe_filenames_are_sanitised(course, client, login_as, db) -> None:
     disposition = response.headers["Content-Disposition"]
     assert re.fullmatch(r'attachment; filename="[A-Za-z0-9._-]+\.csv"', disposition)
     assert all("a=b" not in value for _, value in response.headers.items())
+
+
+def test_export_page_says_what_the_lms_files_will_leave_out(course, client, login_as) -> None:
+    course_, coups, _, instructor = course
+    login_as(instructor)
+    page = client.get(f"/teach/courses/{course_.id}/exports").get_data(as_text=True)
+    notes = page.split('id="notes-heading"')[1].split("</section>")[0]
+    assert "1 provisional grade</strong>" in notes  # "-42"'s essay awaits grading
+    assert "hyper@example.edu" in notes and "at@example.edu" in notes  # cannot match
+    assert "'=HYPERLINK" not in page  # names are escaped as text, never live
+    for field in ("no_grade", "provisional", "moodle_match", "all_students"):
+        assert f'name="{field}"' in page
+    bad = client.get(f"/teach/quizzes/{coups.id}/export.csv?layout=canvas&no_grade=maybe")
+    assert bad.status_code == 400 and "Choose one of the listed options" in bad.get_data(True)
+
+
+def test_options_reach_the_file_on_the_web_and_the_cli(course, client, login_as, runner) -> None:
+    _course, coups, _, instructor = course
+    login_as(instructor)
+    url = f"/teach/quizzes/{coups.id}/export.csv?layout=moodle"
+    zero = client.get(url + "&no_grade=zero&all_students=y").get_data(as_text=True)
+    assert "sean@example.edu,S003,O’Brien — Seán,0" in zero  # no attempt: 0, on request
+    flagged = client.get(f"/teach/quizzes/{coups.id}/export.csv?layout=plain").get_data(True)
+    (line,) = [x for x in flagged.splitlines() if "at@example.edu" in x]
+    assert line.endswith(",yes")  # "-42": essay awaiting grading
+    result = runner.invoke(
+        args=["export", "quiz", str(coups.id), "--layout", "canvas", "--provisional", "leave-out"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "at@example.edu" not in result.stdout
+    assert "warning: hyper" not in result.stdout  # warnings go to standard error
+    assert "cannot be written so that the LMS matches it" in result.stderr
+    assert "student(s) without any grade left out" in result.stderr
