@@ -186,6 +186,7 @@ class ExportReport:
     blank_cells: int = 0
     provisional: int = 0
     provisional_left_out: int = 0
+    above_maximum: int = 0  # extra credit
 
     def messages(self, layout: str) -> list[str]:
         """One sentence per problem, for the CLI and the export page."""
@@ -224,6 +225,17 @@ class ExportReport:
             out.append(
                 f"{self.provisional} provisional grade(s) include an essay awaiting grading "
                 "and may still change."
+            )
+        if self.above_maximum and layout == "moodle":
+            out.append(
+                f"{self.above_maximum} grade(s) above the maximum (extra credit): Moodle caps "
+                "them at the grade item's maximum unless the site's “Unlimited grades” "
+                "setting (unlimitedgrades) is on."
+            )
+        elif self.above_maximum:
+            out.append(
+                f"{self.above_maximum} grade(s) above the maximum (extra credit), exported "
+                "as they are; Canvas keeps a score above points possible."
             )
         if self.provisional_left_out:
             out.append(f"{self.provisional_left_out} provisional grade(s) left out until graded.")
@@ -368,6 +380,11 @@ def gradebook_export(
             flags = list(row.provisional) or [False] * len(quizzes)
             cells = [_cell(g, p, options, report) for g, p in zip(row.grades, flags, strict=True)]
             grades = [_points(g) for g, _ in cells]
+            report.above_maximum += sum(
+                1
+                for g, q in zip(grades, quizzes, strict=True)
+                if g is not None and g > points.round_half_up(q.max_points)
+            )
             if layout == "plain":
                 total = points.total_of_shown(grades)
                 percentage = _points(100 * total / max_total) if max_total else None
