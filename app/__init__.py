@@ -8,12 +8,13 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
+from flask.globals import request_ctx
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import passwords
+from app import links, mail, passwords, sessions
 from app.blueprints import BLUEPRINTS
 from app.cli import register_cli
 from app.config import INSTANCE, ROOT, Defaults, environment_overrides
@@ -24,6 +25,14 @@ from app.database import (
     sqlite_engine_options,
 )
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.web_input import (
+    BAD_VALUE_MESSAGE,
+    BadInput,
+    BoundedIntConverter,
+    Request,
+    displayable_output,
+    is_bad_value,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +55,9 @@ def create_app(
         template_folder=str(ROOT / "templates"),
         static_folder="static",
     )
+    app.request_class = Request
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.jinja_env.finalize = displayable_output
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(environment_overrides(os.environ))
@@ -56,12 +68,26 @@ def create_app(
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if app.debug:
         app.config["SESSION_COOKIE_SECURE"] = False
+    if app.config.get("SECRET_KEY_FALLBACKS") and not app.config.get("WTF_CSRF_SECRET_KEY"):
+        # Forms served before a key rotation must still submit: CSRF tokens are checked
+        # against the old keys too, as Flask does for the session (newest key last, to sign).
+        app.config["WTF_CSRF_SECRET_KEY"] = [
+            *app.config["SECRET_KEY_FALLBACKS"],
+            app.config["SECRET_KEY"],
+        ]
 
     passwords.configure(
         app.config["ARGON2_TIME_COST"],
         app.config["ARGON2_MEMORY_COST"],
         app.config["ARGON2_PARALLELISM"],
     )
+    try:
+        app.config["PUBLIC_URL"] = links.check_public_url(app.config.get("PUBLIC_URL"))
+        mail.SmtpSettings.from_config(app.config)
+    except ValueError as exc:
+        raise RuntimeError(f"configuration: {exc}") from exc
+    app.jinja_env.globals["external_url"] = links.external_url
+    app.jinja_env.globals["has_public_url"] = links.has_public_url
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
@@ -74,6 +100,7 @@ def create_app(
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    sessions.register(app)  # before CSRF: a logged-out autosave hears 401, not a CSRF 400
     csrf.init_app(app)
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "hustings")
@@ -131,9 +158,12 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    def render_error(status: int, title: str, message: str) -> tuple[str, int]:
+    def render_error(
+        status: int, title: str, message: str, reason: str | None = None
+    ) -> tuple[str, int]:
         if request.accept_mimetypes.best == "application/json" or request.is_json:
-            return jsonify(error=title, message=message), status  # type: ignore[return-value]
+            body = {"error": title, "message": message} | ({"reason": reason} if reason else {})
+            return jsonify(body), status  # type: ignore[return-value]
         return render_template(
             "errors/error.html", status=status, title=title, message=message
         ), status
@@ -151,16 +181,28 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
+        if request_ctx.url_adapter is None:
+            # A Host outside TRUSTED_HOSTS: no URL can be built, so no page with links either.
+            return Response(f"{exc.code} {exc.name}\n", status=exc.code, mimetype="text/plain")
         if exc.code == 401 and not request.is_json:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         title, message = messages.get(exc.code or 500, (exc.name, exc.description or ""))
+        reason = None
         if exc.code == 400 and exc.description and "CSRF" in exc.description:
             message = "Your form expired or was sent from elsewhere. Reload the page and try again."
-        return render_error(exc.code or 500, title, message)
+            reason = "csrf"  # a page's script fetches a new token (auth.session_token)
+        if isinstance(exc, BadInput):
+            message = exc.description or message
+        return render_error(exc.code or 500, title, message, reason)
 
     @app.errorhandler(Exception)
     def _server_error(exc: Exception) -> Any:
         db.session.rollback()
+        if is_bad_value(exc):
+            # A value the database refused (a NUL, a number beyond a column): the sender's to
+            # fix, not an outage to retry.
+            log.warning("refused a value on %s %s: %s", request.method, request.path, exc)
+            return render_error(400, "Bad request", BAD_VALUE_MESSAGE)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if isinstance(exc, SQLAlchemyError):
             # The page must not touch the database again: the layout shows the logged-in user,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -30,7 +31,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
-from app import deadlines, review, skill_totals
+from app import deadlines, quizzes, review, skill_totals
 from app.attempt_view import (
     InvalidAnswer,
     SourceView,
@@ -39,8 +40,10 @@ from app.attempt_view import (
     from_page,
     is_answered,
     make_layout,
+    note_view,
     source_view,
 )
+from app.banks import exclusions
 from app.database import locked_rows, take_deferred_write_lock
 from app.extensions import db
 from app.grading import aggregate_attempt_scores
@@ -57,6 +60,7 @@ from app.models import (
     QuizSource,
     Response,
     Source,
+    SourceNote,
     User,
 )
 from app.quiz_maximum import draw_points
@@ -196,8 +200,12 @@ _QUIZ_SOURCES = (  # read on every quiz page: built once
         Source.author,
         Source.url,
         Source.content_hash,
+        SourceNote.title.label("note_title"),
+        SourceNote.text.label("note_text"),
+        SourceNote.content_hash.label("note_hash"),
     )
     .join(QuizSource, QuizSource.source_id == Source.id)
+    .outerjoin(SourceNote, SourceNote.source_id == Source.id)
     .where(QuizSource.quiz_id == bindparam("quiz_id"))
     .order_by(QuizSource.position, Source.id)
 )
@@ -208,7 +216,9 @@ def quiz_sources(quiz_id: int) -> list[SourceView]:
     rows = db.session.execute(_QUIZ_SOURCES, {"quiz_id": quiz_id}).all()
     several = len(rows) > 1
     out: list[SourceView] = []
-    missing = [r for r in rows if _SOURCES.get((r.id, r.content_hash, several)) is None]
+    missing = [
+        r for r in rows if _SOURCES.get((r.id, r.content_hash, r.note_hash, several)) is None
+    ]
     paragraphs: dict[int, list[tuple[int, str, list[str]]]] = {r.id: [] for r in missing}
     if missing:
         for p in db.session.execute(
@@ -218,13 +228,16 @@ def quiz_sources(quiz_id: int) -> list[SourceView]:
         ):
             paragraphs[p.source_id].append((p.position, p.text, p.sentences or []))
     for r in rows:
-        key = (r.id, r.content_hash, several)
+        key = (r.id, r.content_hash, r.note_hash, several)
         view = _SOURCES.get(key)
         if view is None:
             byline = ", ".join(
                 [x for x in (r.publication, r.date) if x] + [r.author or "author not given"]
             )
-            view = source_view(r.slug, r.title, byline, r.url, paragraphs[r.id], several=several)
+            note = note_view(r.note_title, r.note_text) if r.note_text else None
+            view = source_view(
+                r.slug, r.title, byline, r.url, paragraphs[r.id], several=several, note=note
+            )
             _SOURCES.put(key, view)
         out.append(view)
     return out
@@ -385,6 +398,7 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
             )
         }
     used = set(fixed)
+    excluded = quizzes.excluded_by_id()
     # Points per drawn question, by the rule of app.quiz_maximum (scaled when they differ).
     each: dict[int, float] = {}
     entries: list[tuple[QuizSlot, QuestionVersion]] = []
@@ -405,10 +419,14 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
             stmt = stmt.where(QuestionVersion.difficulty == slot.draw_difficulty)
         if slot.draw_type:
             stmt = stmt.where(QuestionVersion.type == slot.draw_type)
-        pool = list(db.session.scalars(stmt))
-        each[slot.id] = draw_points(slot.points, (qv.points for qv in pool))[0]
-        candidates = [qv for qv in pool if qv.question_id not in used]
-        picked = rng.sample(candidates, min(slot.draw_count, len(candidates)))
+        candidates = {qv.question_id: qv for qv in db.session.scalars(stmt)}
+        each[slot.id] = draw_points(slot.points, (qv.points for qv in candidates.values()))[0]
+        picked = [
+            candidates[question_id]
+            for question_id in exclusions.draw(
+                rng, list(candidates), slot.draw_count, used, excluded
+            )
+        ]
         if len(picked) < slot.draw_count:
             log.warning(
                 "quiz %s slot %s: drew %s of %s", quiz.id, slot.id, len(picked), slot.draw_count
@@ -547,6 +565,7 @@ _SAVE_READ = select(
     _responses.c.seq,
     _responses.c.saved_at,
     _responses.c.state,
+    _responses.c.saved_by,
 ).where(
     _responses.c.attempt_id == bindparam("attempt_id"),
     _responses.c.position == bindparam("position"),
@@ -559,7 +578,19 @@ _SAVE_WRITE = (
         seq=bindparam("new_seq"),
         saved_at=bindparam("new_saved_at", type_=_responses.c.saved_at.type),
         state=bindparam("new_state"),
+        saved_by=bindparam("new_saved_by"),
     )
+)
+
+# How far one save may move an answer's sequence number past the stored one. A page adds one
+# per change, so this is more edits than any student makes offline; it keeps a forged number
+# from pushing the answer to the column's limit, where it could never be saved again.
+MAX_SEQ_STEP = 100_000
+MAX_SEQ = 2**31 - 1
+_PAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_STALE_MESSAGE = (
+    "This answer was changed in another tab or window. Reload the page to see the latest "
+    "answers before you continue."
 )
 
 
@@ -571,16 +602,27 @@ def save_response(
     now: datetime,
     *,
     page_ids: bool = True,
+    base: Any = None,
+    saved_by: Any = None,
 ) -> Saved:
     """Store the answer to question ``position`` if ``seq`` is newer than the stored one.
+
+    ``base`` is the stored version (seq) the page's answer was based on, and ``saved_by`` the
+    page's id: when another page saved a newer version since ``base``, the save is stale even if
+    its own ``seq`` is higher (a tab that made more edits offline must not win over a later
+    answer). Without ``base`` only the seqs are compared (older pages, scripts).
 
     Repeating the last accepted save (same seq, same value: a retry whose reply was lost) is a
     no-op success. Raises StaleWrite for an older seq, AttemptClosed after submit or past the
     deadline's grace, UnknownQuestion, InvalidAnswer. ``page_ids``: the value names matching
     choices and ordering items as the page does (per-attempt aliases); scripts pass spec ids.
     """
-    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq < 2**31:
+    if not _is_int(seq) or not 1 <= seq <= MAX_SEQ:
         raise InvalidAnswer("The save carried no valid sequence number; reload the page.")
+    if base is not None and (not _is_int(base) or not 0 <= base < seq):
+        raise InvalidAnswer("The save carried no valid base version; reload the page.")
+    if saved_by is not None and (not isinstance(saved_by, str) or not _PAGE_ID.fullmatch(saved_by)):
+        raise InvalidAnswer("The save carried no valid page id; reload the page.")
     _lock(attempt)
     _check_open(attempt, now)
     row = db.session.execute(_SAVE_READ, {"attempt_id": attempt.id, "position": position}).first()
@@ -594,10 +636,11 @@ def save_response(
     if seq <= row.seq:
         if seq == row.seq and cleaned == row.value:
             return Saved(position, row.value, row.seq, row.saved_at, row.state)
-        raise StaleWrite(
-            "This answer was changed in another tab or window. Reload the page to see the latest "
-            "answers before you continue."
-        )
+        raise StaleWrite(_STALE_MESSAGE)
+    if base is not None and base < row.seq and (saved_by is None or saved_by != row.saved_by):
+        raise StaleWrite(_STALE_MESSAGE)
+    if seq > row.seq + MAX_SEQ_STEP:
+        raise InvalidAnswer("The save's sequence number is out of range; reload the page.")
     state = "answered" if is_answered(cleaned) else "unanswered"
     db.session.execute(
         _SAVE_WRITE,
@@ -607,12 +650,17 @@ def save_response(
             "new_seq": seq,
             "new_saved_at": now,
             "new_state": state,
+            "new_saved_by": saved_by,
         },
     )
     loaded = db.session.identity_map.get(identity_key(Response, row.id))
     if loaded is not None:
         db.session.expire(loaded)  # a Response object read earlier must not show the old answer
     return Saved(position, cleaned, seq, now, state)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def answer(attempt: Attempt, position: int, value: Any, now: datetime) -> Saved:
@@ -627,6 +675,12 @@ def answer(attempt: Attempt, position: int, value: Any, now: datetime) -> Saved:
 
 
 # --- submit -----------------------------------------------------------------------------------
+
+
+def submitted_by(attempt: Attempt, now: datetime) -> str:
+    """How a submit by the student at ``now`` ended the attempt: "timer" when its time was up,
+    else "student" (never taken from the page, which could claim either)."""
+    return "timer" if deadlines.ended_by_time(attempt.deadline_at, now) else "student"
 
 
 def submit(attempt: Attempt, now: datetime, by: str = "student") -> Attempt:

@@ -114,6 +114,9 @@ def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> 
         with writing():
             logins = load_demo()
         print_logins(logins, base_url=f"http://{host}:{port}/")
+        current_app.config["PUBLIC_URL"] = current_app.config["PUBLIC_URL"] or (
+            f"http://{host}:{port}"
+        )
         # The demo is served over plain HTTP on this machine; browsers drop Secure cookies
         # there. Real deployments run without --demo, behind HTTPS, with Secure cookies.
         current_app.config["SESSION_COOKIE_SECURE"] = False
@@ -126,6 +129,9 @@ def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> 
             "worker_class": "gthread" if threads > 1 else "sync",
             "accesslog": "-" if current_app.debug else None,
             "graceful_timeout": 10,
+            # Forwarded headers are honoured only from TRUSTED_PROXIES proxies (ProxyFix in
+            # create_app); gunicorn itself would trust X-Forwarded-Proto from any local client.
+            "forwarded_allow_ips": "",
             "timeout": 60,
         }
     )

@@ -61,3 +61,14 @@ def seconds_left(deadline: datetime | None, now: datetime) -> int | None:
     if deadline is None:
         return None
     return max(0, int((deadline - now).total_seconds()))
+
+
+# The page's timer submits at zero by its own clock, which runs from the seconds left when the
+# page was served, so it can fire a little before the server's deadline.
+TIMER_SLACK_SECONDS = 5
+
+
+def ended_by_time(deadline: datetime | None, now: datetime) -> bool:
+    """Whether a submit at ``now`` counts as "the time ran out". The server decides this from
+    the stored deadline; what the page says about it is ignored."""
+    return deadline is not None and now >= deadline - timedelta(seconds=TIMER_SLACK_SECONDS)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from app import points
+from app.text import displayable
 
 __all__ = [
     "CANVAS_IDENTITY_HEADERS",
@@ -517,7 +518,7 @@ def neutralise(value: object) -> str | int | float | Decimal:
         return str(value)
     if isinstance(value, int | float | Decimal):
         return value
-    text = value if isinstance(value, str) else str(value)
+    text = displayable(value if isinstance(value, str) else str(value))
     if text.startswith(_FORMULA_TRIGGERS):
         return "'" + text
     return text

@@ -439,6 +439,9 @@ class Response(db.Model):
     layout: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # shuffled orders
     value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)  # last accepted client sequence
+    # The page (tab) that saved the stored answer: a save based on an older version is stale
+    # unless the newer version is this page's own (a save whose reply was lost).
+    saved_by: Mapped[str | None] = mapped_column(String(32))
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(16), default="unanswered")
     auto_score: Mapped[float | None] = mapped_column(Float)
@@ -448,6 +451,9 @@ class Response(db.Model):
     feedback: Mapped[list[str]] = mapped_column(JSONType, default=list)
     comment: Mapped[str] = mapped_column(Text, default="")
     rubric_scores: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Criterion → the level the grader clicked (its points), for levelled rubrics; the points
+    # awarded (rubric_scores) may differ when the grader adjusted them.
+    rubric_levels: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -538,3 +544,109 @@ class GradeChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     changed_by: Mapped[User | None] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Failed logins counted per key (account and address, address, account) in the database,
+    so that every worker and instance of a deployment shares the count without Redis."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- invitations and password resets --------------------------------------------------------
+
+
+class Invitation(db.Model):
+    """A course's invitation to a student, from a roster import: enrolment needs consent.
+
+    The roster's name, student id and section are kept here, so the instructor sees what they
+    imported, not what another course knows about the account. ``token_hash`` is the hash of
+    the current invitation link (the instructor hands it out, or it is emailed); a new link
+    replaces the old one.
+    """
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("course_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    roster_name: Mapped[str] = mapped_column(String(200))
+    roster_student_number: Mapped[str | None] = mapped_column(String(64))
+    section: Mapped[str | None] = mapped_column(String(64))
+    # The import created the account (no password yet): only then may the link set a password.
+    created_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    course: Mapped[Course] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.declined_at is None
+
+
+class PasswordReset(db.Model):
+    """A one-time password-reset link: only its hash is stored; it expires and is used once."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "email" (asked for on the forgot-password page) or "instructor" (issued from a roster).
+    channel: Mapped[str] = mapped_column(String(16))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class QuestionExclusion(db.Model):
+    """Two questions that give each other away and must not share an attempt.
+
+    Kept by stable question key (not id), sorted so each pair is stored one way, because a bank may
+    name a question of another bank that is loaded later. Rows belong to the bank whose question
+    declared them and are replaced whenever that bank is loaded."""
+
+    __tablename__ = "question_exclusion"
+    __table_args__ = (
+        UniqueConstraint("first_key", "second_key", "bank_id"),
+        CheckConstraint("first_key < second_key", name="sorted"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id", ondelete="CASCADE"), index=True)
+    first_key: Mapped[str] = mapped_column(String(120), index=True)
+    second_key: Mapped[str] = mapped_column(String(120), index=True)
+    declared_by: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SourceNote(db.Model):
+    """A background note beside an article: what a first-year reader needs, with its sources.
+
+    Written by the course's authors (question_banks/notes/), never part of the article itself."""
+
+    __tablename__ = "source_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("source.id", ondelete="CASCADE"), unique=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
@@ -32,12 +33,20 @@ from app.banks.articles import (
     render_source_file,
 )
 from app.grading import normalise_answer
+from app.text import find_problem
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 50
 MAX_ID_LENGTH = 100
 MAX_POINTS = 1000.0
+# Size limits (docs: question_banks/README.md): a bigger bank is refused before it is read in
+# full, so a checking instructor never holds a worker that students need for long.
+MAX_QUESTIONS_PER_BANK = 500
+MAX_YAML_VALUES = 50_000  # about 100 per question: the longest bank question has 64
+MAX_PROMPT_CHARS = 5_000
+MAX_OPTION_CHARS = 1_000
+MAX_TEXT_CHARS = 10_000  # any other text value: explanations, feedback, rubric descriptions
 
 SKILLS: dict[str, str] = {
     "literal": "literal comprehension",
@@ -62,6 +71,19 @@ QUESTION_TYPES = (
     "essay",
 )
 EVIDENCE_GRANULARITIES = ("paragraph", "sentence")
+# The misreadings a distractor may be labelled with (`misreading:` on an option); the dashboard
+# counts wrong answers by these labels. Documented in question_banks/README.md.
+MISREADINGS: dict[str, str] = {
+    "too-literal": "reads a figure of speech literally",
+    "over-generalises": "stretches the text's claim beyond what it says",
+    "wrong-speaker": "takes someone else's view for the author's (whose view is it?)",
+    "reverses-claim": "turns the text's claim into its opposite",
+    "outside-knowledge": "answers from outside knowledge, not from the text",
+    "half-answer": "gives only part of the answer",
+    "fact-opinion": "confuses fact and opinion",
+    "wrong-passage": "takes a detail from another part of the text",
+}
+MAX_EXCLUSION_REASON = 300
 ALLOWED_TAGS = frozenset(
     {"em", "strong", "b", "i", "q", "cite", "br", "p", "ul", "ol", "li", "code"}
 )
@@ -78,6 +100,7 @@ _COMMON_KEYS = (
     "source",
     "lint_ignore",
     "lint_reason",
+    "excludes",
     "feedback_correct",
     "feedback_partial",
     "feedback_wrong",
@@ -148,6 +171,9 @@ class Question:
     line: int
     spec: dict[str, Any]
     content_hash: str
+    # Items that must not appear in one attempt with this one: (other id, reason). Kept out of
+    # `spec` so that declaring an exclusion does not make a new version of the question.
+    excludes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +226,7 @@ class _StrictLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._values = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         event = self.peek_event()
@@ -218,12 +245,54 @@ class _StrictLoader(yaml.SafeLoader):
                 f"YAML tags ({tag}) are not allowed; write plain values (quote text)", line
             )
         self._depth += 1
+        self._values += 1
+        if self._values > MAX_YAML_VALUES:
+            raise _StrictYAMLError(
+                f"the file holds more than {MAX_YAML_VALUES:,} values; a bank holds at most "
+                f"{MAX_QUESTIONS_PER_BANK} questions: split it into several banks",
+                line,
+            )
         try:
             if self._depth > MAX_DEPTH:
                 raise _StrictYAMLError(f"the file is nested deeper than {MAX_DEPTH} levels", line)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+def _too_many(count: int) -> str:
+    return (
+        f"`questions` has {count:,} entries; a bank holds at most {MAX_QUESTIONS_PER_BANK}: "
+        "split it into several banks"
+    )
+
+
+_QUESTIONS_KEY = re.compile(r"^questions[ \t]*:([^\n]*)", re.MULTILINE)
+_ITEM = re.compile(r"^([ \t]*)-(?:[ \t]|$)", re.MULTILINE)
+_TOP_LEVEL = re.compile(r"^[^\s#-]", re.MULTILINE)
+_TYPE_KEY = re.compile(r"[\s{,]type[ \t]*:")
+
+
+def _count_questions_quickly(text: str) -> tuple[int, int] | None:
+    """(line of `questions:`, number of questions), read from the text alone.
+
+    Composing YAML costs about a millisecond per question; counting lines costs microseconds,
+    so an oversized bank is refused before it is composed. A block list counts its items at the
+    first item's indentation; a flow list (`questions: [{id: q1, type: single, …}, …]`) counts
+    `type:` keys. Other layouts give None and meet the value limit while composing.
+    """
+    key = _QUESTIONS_KEY.search(text)
+    if key is None:
+        return None
+    line = text.count("\n", 0, key.start()) + 1
+    rest = key.group(1).strip()
+    if rest and not rest.startswith("#"):
+        return line, len(_TYPE_KEY.findall(text, key.start(1)))
+    end = _TOP_LEVEL.search(text, key.end())
+    items = _ITEM.findall(text, key.end(), end.start() if end else len(text))
+    if not items:
+        return None
+    return line, sum(1 for indent in items if indent == items[0])
 
 
 def _compose(text: str) -> tuple[Node | None, tuple[int, str] | None]:
@@ -394,7 +463,7 @@ class _Checker:
             if not empty_ok and not node.value.strip():
                 self.error(node, f"`{name}` is empty")
                 return None
-            return node.value
+            return self.acceptable(node, name, node.value)
         if node.tag == _NULL and node.value == "":
             self.error(node, f"`{name}` has no value")
             return None
@@ -406,6 +475,30 @@ class _Checker:
             f'put it in quotes: "{quote}"',
         )
         return None
+
+    def acceptable(self, node: Node, name: str, value: str) -> str | None:
+        """NFC text without control or bidi-override characters, within the length limit."""
+        problem = find_problem(value)
+        if problem is not None:
+            where = f" (line {problem.line} of the value)" if problem.line > 1 else ""
+            self.error(
+                node,
+                f"`{name}` contains {problem.describe()} at column {problem.column}{where}; "
+                "remove it (invisible characters make text read differently than it shows)",
+            )
+            return None
+        if len(value) > MAX_TEXT_CHARS:
+            self.error(node, f"`{name}` is {len(value):,} characters; at most {MAX_TEXT_CHARS:,}")
+            return None
+        return unicodedata.normalize("NFC", value)
+
+    def capped(self, node: Node | None, name: str, value: str | None, limit: int) -> str | None:
+        if value is not None and node is not None and len(value) > limit:
+            self.error(
+                node, f"`{name}` is {len(value):,} characters; at most {limit:,}: shorten it"
+            )
+            return None
+        return value
 
     def html(self, node: Node, name: str, *, empty_ok: bool = False) -> str | None:
         value = self.text(node, name, empty_ok=empty_ok)
@@ -604,6 +697,12 @@ class _Checker:
             {BANK_LEVEL: self.bank_ignores} if self.bank_ignores else {}
         )
         questions_node = self.require(top, "questions", root, "the bank file")
+        if (
+            isinstance(questions_node, SequenceNode)
+            and len(questions_node.value) > MAX_QUESTIONS_PER_BANK
+        ):
+            self.error(top["questions"][0], _too_many(len(questions_node.value)))
+            return None
         if questions_node is not None:
             for item in self.sequence(questions_node, "questions", key=top["questions"][0]) or ():
                 parsed = self.question(item)
@@ -858,6 +957,7 @@ class _Checker:
 
         prompt_node = get("prompt")
         prompt = prompt_node and self.html(prompt_node, "prompt")
+        prompt = self.capped(prompt_node, "prompt", prompt, MAX_PROMPT_CHARS)
         points = self.points(fields["points"][1], "points") if "points" in fields else 1.0
         skill_node, difficulty_node = get("skill"), get("difficulty")
         skill = skill_node and self.choice(skill_node, "skill", SKILLS)
@@ -888,6 +988,7 @@ class _Checker:
                 )
             ]
         ignores = self.lint_ignore(fields)
+        excludes = self.excludes(fields, qid)
         spec: dict[str, Any] = {
             "id": qid,
             "type": qtype,
@@ -908,8 +1009,34 @@ class _Checker:
             return None
         if any(spec[k] is None for k in ("prompt", "points", "skill", "difficulty", "explanation")):
             return None
-        question = Question(qid, qtype, _line(node), spec, content_hash(spec))
+        question = Question(qid, qtype, _line(node), spec, content_hash(spec), excludes)
         return question, ignores
+
+    def excludes(
+        self, fields: dict[str, tuple[Node, Node]], qid: str | None
+    ) -> tuple[tuple[str, str], ...]:
+        """`excludes: {other-id: "why the two give each other away"}`."""
+        if "excludes" not in fields:
+            return ()
+        entries = self.mapping(fields["excludes"][1], "`excludes`")
+        found: list[tuple[str, str]] = []
+        for name, (key, value) in (entries or {}).items():
+            other = self.identifier(
+                key, "excludes", _QUESTION_ID_RE, "lower-case letters, digits, -, _ and ."
+            )
+            reason = self.text(value, f"excludes: {name}")
+            if other is None or reason is None:
+                continue
+            if other == qid:
+                self.error(key, "a question cannot exclude itself")
+                continue
+            if len(reason) > MAX_EXCLUSION_REASON:
+                self.error(value, f"the reason is longer than {MAX_EXCLUSION_REASON} characters")
+                continue
+            found.append((other, reason.strip()))
+        if entries is not None and not entries:
+            self.error(fields["excludes"][0], "`excludes` is empty; name at least one question")
+        return tuple(found)
 
     def lint_ignore(self, fields: dict[str, tuple[Node, Node]]) -> tuple[str, ...]:
         codes: list[str] = []
@@ -954,13 +1081,23 @@ class _Checker:
             option = self.mapping(item, "an option")
             if option is None:
                 continue
-            self.check_keys(option, ("text", "correct", "feedback"), "an option")
+            self.check_keys(option, ("text", "correct", "feedback", "misreading"), "an option")
             text_node = self.require(option, "text", item, "the option")
             text = text_node and self.html(text_node, "text")
+            text = self.capped(text_node, "text", text, MAX_OPTION_CHARS)
             correct = (
                 self.boolean(option["correct"][1], "correct") if "correct" in option else False
             )
             feedback = self.optional_html(option, "feedback")
+            misreading = None
+            if "misreading" in option:
+                misreading = self.choice(option["misreading"][1], "misreading", MISREADINGS)
+                if misreading is not None and correct:
+                    self.error(
+                        option["misreading"][0],
+                        "a correct option cannot carry a `misreading` label; label the distractors",
+                    )
+                    misreading = None
             if text is None or correct is None or text_node is None:
                 continue
             normal = _normal_text(text)
@@ -969,7 +1106,10 @@ class _Checker:
                     text_node, f"duplicate option text (same as the option on line {seen[normal]})"
                 )
             seen.setdefault(normal, _line(item))
-            options.append({"id": letter, "text": text, "correct": correct, "feedback": feedback})
+            entry = {"id": letter, "text": text, "correct": correct, "feedback": feedback}
+            if misreading is not None:
+                entry["misreading"] = misreading
+            options.append(entry)
         return options
 
     def type_single(self, node: Node, fields: dict, spec: dict, _src: str | None) -> None:
@@ -1195,16 +1335,24 @@ class _Checker:
             entry = self.mapping(item, "a rubric criterion")
             if entry is None:
                 continue
-            self.check_keys(entry, ("criterion", "points", "description"), "a rubric criterion")
+            self.check_keys(
+                entry, ("criterion", "points", "description", "levels"), "a rubric criterion"
+            )
             criterion_node = self.require(entry, "criterion", item, "the rubric criterion")
             points_node = self.require(entry, "points", item, "the rubric criterion")
             criterion = criterion_node and self.html(criterion_node, "criterion")
             points = points_node and self.points(points_node, "points")
             description = self.optional_html(entry, "description")
+            levels = self.rubric_levels(entry, points) if "levels" in entry else None
             if criterion is not None and points is not None:
-                rubric.append(
-                    {"criterion": criterion, "points": points, "description": description}
-                )
+                criterion_spec: dict[str, Any] = {
+                    "criterion": criterion,
+                    "points": points,
+                    "description": description,
+                }
+                if levels:
+                    criterion_spec["levels"] = levels
+                rubric.append(criterion_spec)
         total = round(sum(c["points"] for c in rubric), 2)
         if rubric and spec["points"] is not None and total != spec["points"]:
             self.error(
@@ -1212,6 +1360,52 @@ class _Checker:
                 f"the rubric's points add up to {total:g} but the question "
                 f"is worth {spec['points']:g} points",
             )
+
+    def rubric_levels(
+        self, entry: dict[str, tuple[Node, Node]], criterion_points: float | None
+    ) -> list[dict] | None:
+        """A criterion's levels: what earns each mark, from 0 up to the criterion's points."""
+        key, node = entry["levels"]
+        levels: list[dict] = []
+        seen: dict[float, int] = {}
+        for item in self.sequence(node, "levels", 2, key) or ():
+            fields = self.mapping(item, "a rubric level")
+            if fields is None:
+                continue
+            self.check_keys(fields, ("points", "descriptor"), "a rubric level")
+            points_node = self.require(fields, "points", item, "the rubric level")
+            descriptor_node = self.require(fields, "descriptor", item, "the rubric level")
+            points = None
+            if points_node is not None:
+                points = self.number(points_node, "points")
+                if points is not None and (points < 0 or round(points, 2) != points):
+                    self.error(
+                        points_node,
+                        f"a level's `points` must be 0 or more with at most 2 decimals "
+                        f"(found {points:g})",
+                    )
+                    points = None
+            descriptor = descriptor_node and self.html(descriptor_node, "descriptor")
+            if points is None or descriptor is None:
+                continue
+            if points in seen:
+                self.error(
+                    points_node, f"two levels give {points:g} points (first on line {seen[points]})"
+                )
+                continue
+            seen[points] = _line(item)
+            levels.append({"points": float(points), "descriptor": descriptor})
+        if len(levels) < 2 or criterion_points is None:
+            return None
+        levels.sort(key=lambda level: level["points"])
+        if levels[0]["points"] != 0 or levels[-1]["points"] != criterion_points:
+            self.error(
+                key,
+                f"the levels must run from 0 to the criterion's {criterion_points:g} points "
+                f"(found {levels[0]['points']:g} to {levels[-1]['points']:g})",
+            )
+            return None
+        return levels
 
 
 # --------------------------------------------------------------------------- public API
@@ -1239,6 +1433,9 @@ def _parse(
             )
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         return None, [too_big], checker.meta
+    quick = _count_questions_quickly(text)
+    if quick is not None and quick[1] > MAX_QUESTIONS_PER_BANK:
+        return None, [Problem(filename, quick[0], None, _too_many(quick[1]))], checker.meta
     root, failure = _compose(text)
     if failure is not None:
         return None, [Problem(filename, failure[0], None, failure[1])], checker.meta
@@ -1352,6 +1549,20 @@ def load_bank_paths(
             question_ids.setdefault(question.id, f"{bank.path}:{question.line}")
         problems.extend(sorted(cross, key=lambda p: p.line))
         banks.append(bank)
+    for bank in banks:
+        for question in bank.questions:
+            for other, _reason in question.excludes:
+                if other not in question_ids:
+                    problems.append(
+                        Problem(
+                            bank.path,
+                            question.line,
+                            question.id,
+                            f"`excludes` names `{other}`, which none of the banks read here "
+                            "holds; check the id (the exclusion applies once it is loaded)",
+                            severity="warning",
+                        )
+                    )
     return banks, problems
 
 

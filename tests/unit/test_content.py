@@ -38,9 +38,9 @@ ALL_TYPES = {
 }
 ARTICLE_SKILLS = set(SKILLS) - {"comparison"}
 
-MIN_QUESTIONS_PER_ARTICLE = 30
-MIN_COMPARISON_QUESTIONS = 10
-MIN_PER_SKILL = 3
+MIN_QUESTIONS_PER_ARTICLE = 48
+MIN_COMPARISON_QUESTIONS = 22
+MIN_PER_SKILL = 4
 MIN_EVIDENCE_PER_ARTICLE = 2
 MIN_ESSAY_PER_ARTICLE = 2
 MIN_QUOTED_WORDS = 3
@@ -58,8 +58,6 @@ FIRST_QUESTIONS = {
     "tc-triumvirate": "the power triumvirate",
     "km-learn-from-him": "why moderates should 'learn from him'",
 }
-
-
 
 
 @pytest.fixture(scope="module")

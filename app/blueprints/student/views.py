@@ -48,6 +48,7 @@ from app.blueprints.student.forms import CsrfForm
 from app.database import defer_write_lock, ensure_write_transaction
 from app.extensions import db
 from app.models import Attempt, AttemptState, User
+from app.sessions import json_endpoint, keeps_session_alive
 
 bp = Blueprint("student", __name__)
 
@@ -303,6 +304,7 @@ def _add_choices(view: dict[str, Any], spec: dict[str, Any], sources: list[Sourc
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
+@keeps_session_alive
 def attempt(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     page = request.args.get("page", type=int)
     if request.method == "GET":
@@ -393,17 +395,28 @@ def _save_form(attempt: Attempt) -> tuple[dict[int, str], list[int], str | None]
 
 
 @bp.route("/attempts/<int:attempt_id>/responses/<int:position>", methods=["POST"])
+@json_endpoint
+@keeps_session_alive
 @login_required
 @defer_write_lock
 def save(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
-    """Autosave one answer: JSON ``{"value": ..., "seq": n}`` → ``{"saved_at", "seq"}``."""
+    """Autosave one answer: JSON ``{"value", "seq", "base", "page"}`` → ``{"saved_at", "seq"}``.
+
+    ``base`` is the stored version the answer was based on, ``page`` the id of the page that
+    sends it (see ``attempts.save_response``). Logged out: 401 JSON (``app.sessions``)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return jsonify(error="bad_request", message="Send the answer as JSON."), 400
     attempt = authz.own_attempt_row(attempt_id)
     try:
         saved = attempts.save_response(
-            attempt, position, data.get("value"), data.get("seq"), _now()
+            attempt,
+            position,
+            data.get("value"),
+            data.get("seq"),
+            _now(),
+            base=data.get("base"),
+            saved_by=data.get("page"),
         )
     except attempts.StaleWrite as exc:
         db.session.rollback()
@@ -440,9 +453,9 @@ def confirm_submit(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
         if not form.validate_on_submit():
             flash("Your form expired. Submit again.", "error")
             return redirect(url_for("student.confirm_submit", attempt_id=attempt.id))
-        by = "timer" if request.form.get("by") == "timer" else "student"
+        now = _now()
         try:
-            attempts.submit(attempt, _now(), by=by)
+            attempts.submit(attempt, now, by=attempts.submitted_by(attempt, now))
         except attempts.GradingFailed as exc:
             db.session.commit()  # keeps the flag; the submit itself was rolled back
             return render_template(
@@ -500,6 +513,8 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
                 feedback=r.feedback or [],
                 comment=r.comment or "",
                 shown=shown,
+                rubric_scores=r.rubric_scores,
+                rubric_levels=r.rubric_levels,
             )
             _add_choices(view, spec, sources)
             view["evidence_links"] = _evidence_links(view.get("evidence", []), sources)

@@ -2,10 +2,14 @@
  *
  * The page works without this script (a normal form with a Save button). With it:
  * - every change is saved to the server (typing debounced ~800 ms, choices at once);
- * - each response carries its own sequence number, so an older tab cannot overwrite a newer
- *   answer: the server answers 409 "stale" and we ask the student to reload;
+ * - each response carries its own sequence number and the server version it was based on, so
+ *   neither an older tab nor a tab that made more edits offline can overwrite a later answer:
+ *   the server answers 409 "stale" and we ask the student to reload;
  * - a save is reported "Saved" only once the server acknowledged it; failed saves are kept in
- *   localStorage and retried with backoff (and when the browser comes back online);
+ *   localStorage (under the user's id, removed at logout by session.js) and retried with backoff
+ *   (and when the browser comes back online or the tab gets focus again);
+ * - when the session has ended (401), every unsent answer is kept and the student is asked to
+ *   log in again in another tab; the answers are sent once the session is back;
  * - the timer counts down from the server's deadline, is announced politely at 10, 5 and 1
  *   minutes, and submits the attempt at zero (the server finalises it anyway).
  */
@@ -136,22 +140,33 @@
 
   var attemptId = form.dataset.attempt;
   var saveBase = form.dataset.saveUrl;
-  var storeKey = "hustings-attempt-" + attemptId;
+  var tokenUrl = form.dataset.tokenUrl;
+  var storeKey = "hustings-attempt-" + form.dataset.user + "-" + attemptId;
+  // This page's id: the server accepts a save based on an older version only when the newer
+  // version is this page's own (a save whose reply was lost).
+  var pageId = (function () {
+    var bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  })();
   var status = $("#save-status");
   var fieldsets = {};
   var seqs = {};
-  var pending = {};   // position -> {value, seq}: not yet acknowledged by the server
+  var bases = {};     // position -> the server's version this page's answer is based on
+  var pending = {};   // position -> {value, seq, base, page}: not yet acknowledged by the server
   var inflight = {};  // position -> seq being sent
   var timers = {};
   var failures = 0;
   var retryTimer = null;
   var lastSaved = null;
   var stopped = false;
+  var loggedOut = false;
 
   $all("fieldset.question", form).forEach(function (fs) {
     var pos = fs.dataset.position;
     fieldsets[pos] = fs;
     seqs[pos] = Number(fs.dataset.seq) || 0;
+    bases[pos] = seqs[pos];
   });
 
   function setStatus(kind, message) {
@@ -166,7 +181,8 @@
       if (lastSaved) { setStatus("saved", "Saved " + hhmm(lastSaved)); }
       return;
     }
-    if (failures > 0) { setStatus("error", "Not saved — retrying"); }
+    if (loggedOut) { setStatus("error", "Not saved — you are logged out. Log in again in another tab; your answers are kept here."); }
+    else if (failures > 0) { setStatus("error", "Not saved — retrying"); }
     else { setStatus("saving", "Saving…"); }
   }
 
@@ -280,7 +296,7 @@
     seqs[pos] += 1;
     var hidden = $("input[name='seq-" + pos + "']", form);
     if (hidden) { hidden.value = String(seqs[pos]); }
-    pending[pos] = { value: value, seq: seqs[pos] };
+    pending[pos] = { value: value, seq: seqs[pos], base: bases[pos], page: pageId };
     persist();
     refreshStatus();
     send(pos);
@@ -296,21 +312,51 @@
     Object.keys(pending).forEach(function (pos) { send(pos); });
   }
 
+  var loginNotice = null;
+  function showLoggedOut(data) {
+    loggedOut = true;
+    if (loginNotice) { return; }
+    loginNotice = document.createElement("div");
+    loginNotice.className = "notice notice-stop";
+    loginNotice.setAttribute("role", "alert");
+    var p = document.createElement("p");
+    p.textContent = data.message || "You are logged out. Log in again in another tab; your answers are kept here.";
+    loginNotice.appendChild(p);
+    var link = document.createElement("a");
+    link.href = data.login_url || "/login";
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = "Log in again (opens a new tab)";
+    loginNotice.appendChild(link);
+    form.parentNode.insertBefore(loginNotice, form);
+  }
+  function backIn() {
+    loggedOut = false;
+    if (loginNotice) { loginNotice.remove(); loginNotice = null; }
+  }
+
   function send(pos) {
     var entry = pending[pos];
     if (!entry || entry.draft || inflight[pos] || stopped) { return; }
     inflight[pos] = entry.seq;
+    var mine = entry.page === pageId || !entry.page;
     fetch(saveBase + pos, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ value: entry.value, seq: entry.seq })
+      body: JSON.stringify({
+        value: entry.value, seq: entry.seq,
+        base: mine ? Math.min(bases[pos] || 0, entry.seq - 1) : entry.base,
+        page: entry.page || pageId
+      })
     }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) { return { resp: resp, data: data }; });
     }).then(function (r) {
       delete inflight[pos];
       if (r.resp.ok && !r.resp.redirected && typeof r.data.seq === "number") {
         failures = 0;
+        backIn();
+        if (r.data.seq > (bases[pos] || 0)) { bases[pos] = r.data.seq; }  // this page shows it now
         lastSaved = r.data.saved_at ? new Date(r.data.saved_at) : new Date();
         if (pending[pos] && pending[pos].seq <= r.data.seq) { delete pending[pos]; }
         persist();
@@ -321,25 +367,53 @@
       } else if (r.resp.status === 409) {
         stop(r.data.error === "stale" ? "stale" : "closed", r.data);
         return;
-      } else if (r.resp.status === 400 || r.resp.status === 404) {
+      } else if (r.resp.status === 401) {
+        // The session ended (logout elsewhere, expiry, new key): keep every answer, ask the
+        // student to log in again in another tab, and send them once the session is back.
+        failures += 1;
+        showLoggedOut(r.data);
+        scheduleRetry();
+      } else if (r.resp.status === 400 && r.data.reason === "csrf") {
+        // Logged in again in another tab: the new session has a new token. Fetch it and go on.
+        failures += 1;
+        renewToken().then(function () { failures = Math.min(failures, 1); retryNow(); });
+      } else if (r.resp.status >= 400 && r.resp.status < 500 && r.resp.status !== 408 && r.resp.status !== 429) {
         // The server will never accept this value: say so and stop retrying it.
-        delete pending[pos];
+        if (pending[pos] === entry) { delete pending[pos]; }
         persist();
         questionMessage(fieldsets[pos], "Not saved: " + (r.data.message || "this answer was refused."));
       } else {
-        // Logged out, server busy or restarting: keep the answer and try again later.
+        // Server busy, restarting or unreachable: keep the answer and try again later.
         failures += 1;
         scheduleRetry();
       }
       refreshStatus();
-      if (r.resp.status === 401) { setStatus("error", "Not saved — you are logged out. Log in again in another tab; your answers are kept here."); }
-      if (pending[pos] && !inflight[pos]) { send(pos); }
+      if (pending[pos] && !inflight[pos] && failures === 0) { send(pos); }
     }).catch(function () {
       delete inflight[pos];
       failures += 1;
       refreshStatus();
       scheduleRetry();
     });
+  }
+
+  var renewing = null;
+  function renewToken() {
+    if (renewing) { return renewing; }
+    renewing = fetch(tokenUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (data) {
+          if (resp.ok && data.csrf_token) {
+            $all("input[name=csrf_token]").forEach(function (input) { input.value = data.csrf_token; });
+          } else if (resp.status === 401) {
+            showLoggedOut(data);
+            refreshStatus();
+          }
+        });
+      })
+      .catch(function () { /* unreachable: the retry goes on */ })
+      .then(function () { renewing = null; });
+    return renewing;
   }
 
   function stop(kind, data) {
@@ -381,6 +455,16 @@
     });
   }
   flushBeforeSubmit = flushAndWait;
+  // For session.js: send what can be sent before logging out (resolves to the number left
+  // unsent), then forget the rest.
+  window.hustingsSendAnswers = function (limitMs) {
+    return flushAndWait(limitMs).then(function () { return Object.keys(pending).length; });
+  };
+  window.hustingsForgetAnswers = function () {
+    stopped = true;
+    pending = {};
+    persist();
+  };
 
   function isTyping(el) { return el.matches("textarea, input[type=text]"); }
 
@@ -435,6 +519,16 @@
   });
 
   window.addEventListener("online", function () { failures = Math.min(failures, 1); flushAll(); });
+  // Back from logging in again in another tab: send at once rather than at the next retry.
+  function retryNow() {
+    if (failures > 0 && !document.hidden) {
+      window.clearTimeout(retryTimer);
+      retryTimer = null;
+      flushAll();
+    }
+  }
+  window.addEventListener("focus", retryNow);
+  document.addEventListener("visibilitychange", retryNow);
   window.addEventListener("beforeunload", function (event) {
     if (Object.keys(pending).length && !submitting && !stopped) { event.preventDefault(); event.returnValue = ""; }
   });
