@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from limits.errors import StorageError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -187,6 +189,17 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _server_error(exc: Exception) -> Any:
         db.session.rollback()
+        if isinstance(exc, RedisError | StorageError):
+            # The attempt counter (Flask-Limiter's storage) is unreachable: refuse clearly
+            # rather than let an unlimited form through. Logging in and autosave never use it.
+            log.error("attempt-limit storage unreachable on %s %s: %s", request.method,
+                      request.path, exc)  # fmt: skip
+            return render_error(
+                503,
+                "Service unavailable",
+                "This form cannot be checked right now (the service that counts attempts is "
+                "unreachable). Try again in a minute.",
+            )
         if is_bad_value(exc):
             # A value the database refused (a NUL, a number beyond a column): the sender's to
             # fix, not an outage to retry.

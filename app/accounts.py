@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models import Course, Enrolment, LoginSession, Role, User, utcnow
-from app.passwords import hash_password, verify_password
+from app.passwords import hash_password, needs_rehash, verify_password
 from app.roster import RosterProblem, RosterRow, canonical_email
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I confusion
@@ -54,6 +54,9 @@ def create_user(
 def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
+    if ok and user is not None and needs_rehash(user.password_hash or ""):
+        # Hashed with weaker parameters than today's: upgrade while we know the password.
+        user.password_hash = hash_password(password)
     return user if ok else None
 
 
