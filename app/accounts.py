@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass, field
 
+from argon2.exceptions import HashingError
 from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models import Course, Enrolment, LoginSession, Role, User, utcnow
 from app.passwords import hash_password, needs_rehash, verify_password
 from app.roster import RosterProblem, RosterRow, canonical_email
+
+log = logging.getLogger(__name__)
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I confusion
 
@@ -56,7 +60,11 @@ def authenticate(email: str, password: str) -> User | None:
     ok = verify_password(user.password_hash if user else None, password)
     if ok and user is not None and needs_rehash(user.password_hash or ""):
         # Hashed with weaker parameters than today's: upgrade while we know the password.
-        user.password_hash = hash_password(password)
+        # A failed upgrade (parameters argon2 refuses) must not refuse a correct password.
+        try:
+            user.password_hash = hash_password(password)
+        except HashingError:
+            log.exception("could not rehash the password of %s", user.email)
     return user if ok else None
 
 

@@ -80,6 +80,8 @@ def environment_overrides(environ: os._Environ[str] | dict[str, str]) -> dict[st
         out["ARGON2_TIME_COST"] = int(environ["HUSTINGS_ARGON2_TIME_COST"])
     if environ.get("HUSTINGS_ARGON2_MEMORY_COST"):
         out["ARGON2_MEMORY_COST"] = int(environ["HUSTINGS_ARGON2_MEMORY_COST"])
+    if environ.get("HUSTINGS_ARGON2_PARALLELISM"):
+        out["ARGON2_PARALLELISM"] = int(environ["HUSTINGS_ARGON2_PARALLELISM"])
     return out
 
 

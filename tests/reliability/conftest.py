@@ -29,10 +29,10 @@ class Deployment:
     secret: str
     servers: list[Server] = field(default_factory=list)
 
-    def serve(self, workers: int = 4) -> Server:
+    def serve(self, workers: int = 4, env: dict[str, str] | None = None) -> Server:
         """Start gunicorn on the data made so far (ends the test's own transaction first)."""
         db.session.commit()
-        server = Server(self.url, self.secret, self.tmp, workers=workers)
+        server = Server(self.url, self.secret, self.tmp, workers=workers, env=env)
         self.servers.append(server)
         server.start()
         return server

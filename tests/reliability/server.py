@@ -101,8 +101,11 @@ def data_app(url: str, secret: str, instance: Path) -> Flask:
 class Server:
     """``gunicorn -w 4 'app:create_app(...)'`` as its own process group."""
 
-    def __init__(self, url: str, secret: str, tmp: Path, workers: int = 4) -> None:
+    def __init__(
+        self, url: str, secret: str, tmp: Path, workers: int = 4, env: dict[str, str] | None = None
+    ) -> None:
         self.url, self.secret, self.tmp, self.workers = url, secret, tmp, workers
+        self.extra_env = env or {}
         self.port = free_port()
         self.log_path = tmp / f"gunicorn-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -120,7 +123,9 @@ class Server:
             HUSTINGS_INSECURE_COOKIES="1",
             HUSTINGS_ARGON2_TIME_COST="1",
             HUSTINGS_ARGON2_MEMORY_COST="8",
+            HUSTINGS_ARGON2_PARALLELISM="1",
         )
+        env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 30) -> None:
