@@ -67,8 +67,10 @@ def create_app(
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    _refuse_weak_secret_key(app)
     if app.debug:
         app.config["SESSION_COOKIE_SECURE"] = False
+    sessions.host_only_cookie(app)
     if app.config.get("SECRET_KEY_FALLBACKS") and not app.config.get("WTF_CSRF_SECRET_KEY"):
         # Forms served before a key rotation must still submit: CSRF tokens are checked
         # against the old keys too, as Flask does for the session (newest key last, to sign).
@@ -115,6 +117,23 @@ def _instance_secret_key(instance: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _refuse_weak_secret_key(app: Flask) -> None:
+    """A short key can be guessed offline from one session cookie, and then any session
+    forged: refuse it everywhere but tests, debug runs and ``hustings serve --demo``."""
+    if app.testing or app.debug or os.environ.get("HUSTINGS_DEMO") == "1":
+        return
+    key = app.config["SECRET_KEY"]
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(
+            f"SECRET_KEY is {len(key)} characters long; use at least {MIN_SECRET_KEY_LENGTH} "
+            "random characters (python3 -c 'import secrets; print(secrets.token_hex(32))'), or "
+            "unset it to use the key kept in instance/secret_key. See docs/deployment.md."
+        )
 
 
 def _register_blueprints(app: Flask) -> None:

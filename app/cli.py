@@ -27,6 +27,7 @@ from app.demo import load_demo, print_logins
 from app.extensions import db
 from app.models import Role
 from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from app.sessions import host_only_cookie
 
 
 def register_cli(app: Flask) -> None:
@@ -105,7 +106,15 @@ def create_user_command(
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=4, show_default=True, type=int)
 @click.option("--threads", default=1, show_default=True, type=int)
-@click.option("--demo", "with_demo", is_flag=True, help="Load the demo course first.")
+@click.option(
+    "--demo",
+    "with_demo",
+    is_flag=True,
+    is_eager=True,
+    # Eager: set before the app is built, which then accepts a short SECRET_KEY.
+    callback=lambda _ctx, _param, value: _demo_mode(value),
+    help="Load the demo course first.",
+)
 @with_appcontext
 def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> None:
     """Run the production WSGI server (gunicorn), after bringing the schema up to date."""
@@ -117,6 +126,7 @@ def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> 
         # The demo is served over plain HTTP on this machine; browsers drop Secure cookies
         # there. Real deployments run without --demo, behind HTTPS, with Secure cookies.
         current_app.config["SESSION_COOKIE_SECURE"] = False
+        host_only_cookie(current_app)  # a __Host- cookie needs Secure
         click.echo("Demo mode: session cookies are not marked Secure (plain HTTP on localhost).")
     run_gunicorn(
         {
@@ -129,6 +139,12 @@ def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> 
             "timeout": 60,
         }
     )
+
+
+def _demo_mode(value: bool) -> bool:
+    if value:
+        os.environ["HUSTINGS_DEMO"] = "1"
+    return value
 
 
 def tune_gc() -> None:
