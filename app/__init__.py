@@ -208,6 +208,12 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _server_error(exc: Exception) -> Any:
         db.session.rollback()
+        if isinstance(exc, TimeoutError):
+            # The client sent its request too slowly (``hustings serve --read-timeout``).
+            log.warning("client too slow on %s %s", request.method, request.path)
+            return render_error(
+                408, "Too slow", "The request arrived too slowly. Check the connection."
+            )
         if isinstance(exc, RedisError | StorageError):
             # The attempt counter (Flask-Limiter's storage) is unreachable: refuse clearly
             # rather than let an unlimited form through. Logging in and autosave never use it.
