@@ -29,10 +29,17 @@ class Deployment:
     secret: str
     servers: list[Server] = field(default_factory=list)
 
-    def serve(self, workers: int = 4, env: dict[str, str] | None = None) -> Server:
-        """Start gunicorn on the data made so far (ends the test's own transaction first)."""
+    def serve(
+        self,
+        workers: int = 4,
+        env: dict[str, str] | None = None,
+        serve_args: list[str] | None = None,
+    ) -> Server:
+        """Start gunicorn on the data made so far (ends the test's own transaction first);
+        with ``serve_args``, through ``hustings serve`` with those options."""
         db.session.commit()
         server = Server(self.url, self.secret, self.tmp, workers=workers, env=env)
+        server.serve_args = serve_args
         self.servers.append(server)
         server.start()
         return server

@@ -26,6 +26,7 @@ import psycopg
 import pytest
 import requests
 from flask import Flask
+from flask_migrate import stamp
 
 from app import create_app
 from app.config import normalise_database_url
@@ -95,6 +96,7 @@ def data_app(url: str, secret: str, instance: Path) -> Flask:
     with app.app_context():
         db.create_all()
         db.session.commit()
+        stamp()  # `hustings serve` brings the schema up to date first: it is
     return app
 
 
@@ -106,6 +108,7 @@ class Server:
     ) -> None:
         self.url, self.secret, self.tmp, self.workers = url, secret, tmp, workers
         self.extra_env = env or {}
+        self.serve_args: list[str] | None = None  # set: run `hustings serve` with these
         self.port = free_port()
         self.log_path = tmp / f"gunicorn-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -136,6 +139,18 @@ class Server:
         # a class logging in from one address must get in with them.
         factory = f"app:create_app(instance_path={str(instance)!r})"
         self._log = self.log_path.open("ab")
+        if self.serve_args is not None:
+            # The `hustings` console script, as deployed (its app uses the checkout's instance
+            # folder; the environment says everything else).
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", "import sys; from app.console import main; sys.exit(main())",
+                 "serve", "--host", HOST, "--port", str(self.port),
+                 "--workers", str(self.workers), *self.serve_args],
+                cwd=ROOT, env=self.env(), stdout=self._log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+            self._wait_ready(timeout)
+            return
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
              "--worker-class", "sync", "--bind", f"{HOST}:{self.port}", "--timeout", "60",
@@ -143,6 +158,10 @@ class Server:
             cwd=ROOT, env=self.env(), stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
+        self._wait_ready(timeout)
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
