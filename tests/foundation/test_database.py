@@ -92,3 +92,12 @@ def test_a_connection_opened_while_the_file_was_read_only_is_replaced(tmp_path):
         assert db.session.scalar(select(func.count()).select_from(Course)) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_sqlite_commits_are_durable_before_the_reply(app):
+    """Issue 14 point 12: WAL with synchronous=FULL (2), so an acknowledged answer survives a
+    power loss; NORMAL (1) could lose the last commits."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    assert db.session.execute(text("PRAGMA synchronous")).scalar() == 2
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"

@@ -113,3 +113,23 @@ def quick_world(make: factories.Factory, question_specs: list[dict[str, Any]], *
     quiz_kw.setdefault("shuffle_options", False)
     quiz = make.quiz(course, questions, source=source, published=True, **quiz_kw)
     return teacher, course, student, quiz
+
+
+# Answers sent / acknowledged (200) / found in the database, per scenario, reported at the end
+# of the run (issue 14: "the reliability suite reports, for each scenario, …").
+ANSWER_LEDGER: list[tuple[str, int, int, int]] = []
+
+
+def report_answers(scenario: str, sent: int, acknowledged: int, found: int) -> None:
+    """Record a scenario's answer counts; an acknowledged answer not found fails the test."""
+    ANSWER_LEDGER.append((scenario, sent, acknowledged, found))
+    assert found >= acknowledged, f"{scenario}: {acknowledged - found} acknowledged answers lost"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not ANSWER_LEDGER:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("answers: sent / acknowledged / found in the database")
+    for scenario, sent, acknowledged, found in ANSWER_LEDGER:
+        write(f"{sent:6d} {acknowledged:6d} {found:6d}  {scenario}")

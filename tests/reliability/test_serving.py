@@ -15,7 +15,7 @@ import pytest
 
 from app.config import INSTANCE
 from tests.attempts import specs
-from tests.reliability.conftest import Deployment, quick_world, server_errors
+from tests.reliability.conftest import Deployment, quick_world, report_answers, server_errors
 from tests.reliability.server import HOST, Server, Student, attempt_id_from
 
 pytestmark = pytest.mark.slow
@@ -66,7 +66,8 @@ def test_four_slow_clients_do_not_hold_up_a_save(deploy: Callable[[str], Deploym
     finally:
         for s in slow:
             s.close()
-    assert dep.responses(attempt_id)[1].value == "answer 1"
+    found = int(dep.responses(attempt_id)[1].value == "answer 1")
+    report_answers("a save beside four slow clients (hustings serve)", 1, int(status == 200), found)
     assert not server_errors(server)
 
 
@@ -108,8 +109,10 @@ def test_restart_after_the_master_is_killed_waits_for_the_port(
     started = time.monotonic()
     again.start(timeout=60)
     print(f"\nback on the same port after {time.monotonic() - started:.1f} s")
-    assert browser.save(attempt_id, 1, "after", 2).status_code == 200
-    assert dep.responses(attempt_id)[1].value == "after"
+    acknowledged = int(browser.save(attempt_id, 1, "after", 2).status_code == 200)
+    found = int(dep.responses(attempt_id)[1].value == "after")
+    report_answers("SIGKILL of the master, restart on the same port", 1, acknowledged, found)
+    assert acknowledged == found == 1
     assert "Connection in use" not in again.log()
 
 
