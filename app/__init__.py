@@ -8,14 +8,15 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
+from flask.globals import request_ctx
 from limits.errors import StorageError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import passwords, sessions
+from app import links, mail, passwords, sessions
 from app.blueprints import BLUEPRINTS
 from app.cli import register_cli
 from app.config import INSTANCE, ROOT, Defaults, environment_overrides
@@ -84,6 +85,13 @@ def create_app(
         app.config["ARGON2_MEMORY_COST"],
         app.config["ARGON2_PARALLELISM"],
     )
+    try:
+        app.config["PUBLIC_URL"] = links.check_public_url(app.config.get("PUBLIC_URL"))
+        mail.SmtpSettings.from_config(app.config)
+    except ValueError as exc:
+        raise RuntimeError(f"configuration: {exc}") from exc
+    app.jinja_env.globals["external_url"] = links.external_url
+    app.jinja_env.globals["has_public_url"] = links.has_public_url
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
@@ -194,6 +202,9 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
+        if request_ctx.url_adapter is None:
+            # A Host outside TRUSTED_HOSTS: no URL can be built, so no page with links either.
+            return Response(f"{exc.code} {exc.name}\n", status=exc.code, mimetype="text/plain")
         if exc.code == 401 and not request.is_json:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         title, message = messages.get(exc.code or 500, (exc.name, exc.description or ""))

@@ -6,14 +6,34 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from argon2.exceptions import HashingError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Course, Enrolment, LoginSession, Role, User, utcnow
+from app.identities import (
+    IdentityError,
+    canonical_email,
+    normalise_email,
+    normalise_name,
+    normalise_student_number,
+)
+from app.models import (
+    Course,
+    Enrolment,
+    Invitation,
+    LoginSession,
+    PasswordReset,
+    Role,
+    User,
+    utcnow,
+)
 from app.passwords import hash_password, needs_rehash, verify_password
-from app.roster import RosterProblem, RosterRow, canonical_email
+from app.roster import RosterProblem, RosterRow
+
+INVITATION_LINK_LIFETIME = timedelta(days=14)
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +60,17 @@ def create_user(
     role: str = Role.STUDENT,
     student_number: str | None = None,
 ) -> User:
-    email = canonical_email(email)
+    try:
+        email = normalise_email(email)
+        name = normalise_name(name)
+        student_number = normalise_student_number(student_number)
+    except IdentityError as exc:
+        raise AccountError(str(exc)) from exc
     if find_user_by_email(email) is not None:
         raise AccountError(f"an account with the email {email} already exists")
     user = User(
         email=email,
-        name=name.strip(),
+        name=name,
         role=role,
         student_number=student_number,
         password_hash=hash_password(password) if password else None,
@@ -145,89 +170,289 @@ def enrol(course: Course, user: User, *, section: str | None = None) -> Enrolmen
 
 def sign_up_student(
     *, course: Course, email: str, name: str, password: str, student_number: str | None
-) -> User:
-    """Create a student, or claim an account the roster import created without a password.
+) -> User | None:
+    """Create a student and enrol them; None when the email already has an account.
 
-    Claiming a roster account requires the student id on the roster, when there is one, so a
-    classmate who knows the join code and an email cannot take the account over.
+    The caller answers the same either way (and tells the owner of an existing account by
+    email), so sign-up cannot be used to learn which emails have accounts. An account a roster
+    import created, still without a password, is claimed here only through a course that
+    invited it, with the student id the roster gave (when it gave one).
     """
+    try:
+        email = normalise_email(email)
+        name = normalise_name(name)
+        student_number = normalise_student_number(student_number)
+    except IdentityError as exc:
+        raise AccountError(str(exc)) from exc
     user = find_user_by_email(email)
     if user is None:
         user = create_user(email=email, name=name, password=password, student_number=student_number)
-    elif user.password_hash is None and user.role == Role.STUDENT:
-        if user.student_number and user.student_number != (student_number or ""):
-            raise AccountError(
-                "this email is on a course roster with a student id; enter that student id"
-            )
-        user.password_hash = hash_password(password)
-        user.name = user.name or name
-    else:
-        raise AccountError("an account with this email already exists; log in instead")
-    enrol(course, user)
+        enrol(course, user)
+        return user
+    invitation = _pending_invitation(course, user)
+    claimable = (
+        user.password_hash is None
+        and user.role == Role.STUDENT
+        and invitation is not None
+        and invitation.created_account
+        and (invitation.roster_student_number or None) in (None, student_number)
+    )
+    if not claimable:
+        hash_password(password)  # the same work as creating an account: no timing tell
+        return None
+    user.password_hash = hash_password(password)
+    accept_invitation(invitation)
     return user
+
+
+def _pending_invitation(course: Course, user: User) -> Invitation | None:
+    return db.session.scalar(
+        select(Invitation).where(
+            Invitation.course_id == course.id,
+            Invitation.user_id == user.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.declined_at.is_(None),
+        )
+    )
+
+
+# --- invitations ----------------------------------------------------------------------------
 
 
 @dataclass
 class RosterResult:
-    created: list[User] = field(default_factory=list)
-    enrolled: list[User] = field(default_factory=list)
-    already: list[User] = field(default_factory=list)
+    invited: list[Invitation] = field(default_factory=list)
+    already: int = 0
     problems: list[RosterProblem] = field(default_factory=list)
 
 
-def import_roster(course: Course, rows: list[RosterRow]) -> RosterResult:
-    """Create or enrol the students of valid rows; rows that conflict are reported, not applied."""
+def import_roster(course: Course, rows: list[RosterRow], inviter: User) -> RosterResult:
+    """Invite the students of valid rows; nobody is enrolled without accepting.
+
+    An instructor learns nothing about accounts outside their courses: a row is answered the
+    same whether its email is new, belongs to another course's student, or to an instructor;
+    the roster shows what the file said (name, student id) until the student accepts.
+    """
     result = RosterResult()
     emails = [r.email for r in rows]
-    existing = (
-        {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
-        if emails
-        else {}
+    if not emails:
+        return result
+    existing = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+    members = set(
+        db.session.scalars(
+            select(Enrolment.user_id).where(
+                Enrolment.course_id == course.id,
+                Enrolment.user_id.in_([u.id for u in existing.values()]),
+            )
+        )
     )
-    enrolled_ids = set(
-        db.session.scalars(select(Enrolment.user_id).where(Enrolment.course_id == course.id))
-    )
+    invitations = {
+        i.user_id: i
+        for i in db.session.scalars(
+            select(Invitation).where(
+                Invitation.course_id == course.id,
+                Invitation.user_id.in_([u.id for u in existing.values()]),
+            )
+        )
+    }
     for row in rows:
         user = existing.get(row.email)
-        if user is not None and user.role != Role.STUDENT:
-            result.problems.append(
-                RosterProblem(row.line, f"{row.email} is an instructor account, not a student")
-            )
+        if user is not None and user.id in members:
+            result.already += 1
             continue
-        if (
-            user is not None
-            and row.student_number
-            and user.student_number
-            and user.student_number != row.student_number
-        ):
-            result.problems.append(
-                RosterProblem(
-                    row.line,
-                    f"{row.email} already has student id {user.student_number}, "
-                    f"not {row.student_number}; correct the roster or the account",
-                )
-            )
-            continue
+        created = user is None
         if user is None:
             user = User(
-                email=row.email,
-                name=row.name,
-                role=Role.STUDENT,
-                student_number=row.student_number,
+                email=row.email, name=row.name, role=Role.STUDENT, student_number=row.student_number
             )
             db.session.add(user)
             db.session.flush()
-            result.created.append(user)
-        elif user.student_number is None and row.student_number:
-            user.student_number = row.student_number
-        if user.id in enrolled_ids:
-            result.already.append(user)
-            continue
-        db.session.add(
-            Enrolment(course_id=course.id, user_id=user.id, role=Role.STUDENT, section=row.section)
-        )
-        enrolled_ids.add(user.id)
-        if user not in result.created:
-            result.enrolled.append(user)
+        invitation = invitations.get(user.id)
+        if invitation is None:
+            invitation = Invitation(course_id=course.id, user_id=user.id, created_account=created)
+            db.session.add(invitation)
+        invitation.invited_by_id = inviter.id
+        invitation.roster_name = row.name
+        invitation.roster_student_number = row.student_number
+        invitation.section = row.section
+        invitation.declined_at = None  # imported again: the instructor asks again
+        result.invited.append(invitation)
     db.session.flush()
     return result
+
+
+def pending_invitations_of(user: User) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .options(joinedload(Invitation.course))
+            .where(
+                Invitation.user_id == user.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.declined_at.is_(None),
+            )
+            .order_by(Invitation.created_at)
+        )
+    )
+
+
+def pending_invitations_of_course(course: Course) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .options(joinedload(Invitation.user))
+            .where(Invitation.course_id == course.id, Invitation.accepted_at.is_(None))
+            .order_by(Invitation.roster_name)
+        )
+    )
+
+
+def accept_invitation(invitation: Invitation) -> Enrolment:
+    """Enrol the invited student with the roster's section; the roster's id fills a blank one."""
+    user = invitation.user
+    if user.role != Role.STUDENT:
+        raise AccountError("instructor accounts cannot join a course as students")
+    course = db.session.get(Course, invitation.course_id)
+    assert course is not None
+    enrolment = enrol(course, user, section=invitation.section)
+    if user.student_number is None and invitation.roster_student_number:
+        user.student_number = invitation.roster_student_number
+    invitation.accepted_at = utcnow()
+    invitation.token_hash = None
+    db.session.flush()
+    return enrolment
+
+
+def join_with_code(course: Course, user: User) -> Enrolment:
+    """Join with the course's code; an invitation from that course counts as accepted."""
+    invitation = _pending_invitation(course, user)
+    if invitation is not None and user.role == Role.STUDENT:
+        return accept_invitation(invitation)
+    return enrol(course, user)
+
+
+def decline_invitation(invitation: Invitation) -> None:
+    invitation.declined_at = utcnow()
+    invitation.token_hash = None
+    db.session.flush()
+
+
+def new_invitation_link(invitation: Invitation, now: datetime | None = None) -> str:
+    """A fresh token for the invitation link; the previous link stops working."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = _token_hash(token)
+    invitation.token_expires_at = (now or utcnow()) + INVITATION_LINK_LIFETIME
+    db.session.flush()
+    return token
+
+
+def invitation_for_token(token: str, now: datetime | None = None) -> Invitation | None:
+    """The pending invitation a link names, or None when it is unknown, replaced or expired."""
+    if not token or len(token) > 100:
+        return None
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    )
+    if invitation is None or not invitation.pending or invitation.token_expires_at is None:
+        return None
+    if invitation.token_expires_at <= (now or utcnow()):
+        return None
+    return invitation
+
+
+def claim_invited_account(invitation: Invitation, password: str) -> User:
+    """Set the first password of an account the import created, and accept the invitation."""
+    user = invitation.user
+    if not invitation.created_account or user.password_hash is not None:
+        raise AccountError("this account already has a password; log in to accept")
+    user.password_hash = hash_password(password)
+    accept_invitation(invitation)
+    return user
+
+
+def count_pending_invitations(user: User) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Invitation)
+            .where(
+                Invitation.user_id == user.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.declined_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+# --- password resets ------------------------------------------------------------------------
+
+# Emailed links are short-lived; a link an instructor hands over in person gets a working day.
+RESET_LINK_LIFETIME = {"email": timedelta(hours=1), "instructor": timedelta(hours=24)}
+RESETS_PER_HOUR = 3  # per account and channel: a flood of reset emails is refused quietly
+
+
+def issue_password_reset(
+    user: User, channel: str, *, issued_by: User | None = None, now: datetime | None = None
+) -> str | None:
+    """A one-time reset token (only its hash is stored); None past the hourly limit.
+
+    Issuing a link ends every earlier unused one of the account.
+    """
+    now = now or utcnow()
+    recent = db.session.scalar(
+        select(func.count())
+        .select_from(PasswordReset)
+        .where(
+            PasswordReset.user_id == user.id,
+            PasswordReset.channel == channel,
+            PasswordReset.created_at > now - timedelta(hours=1),
+        )
+    )
+    if (recent or 0) >= RESETS_PER_HOUR:
+        return None
+    _end_reset_links(user, now)
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            channel=channel,
+            issued_by_id=issued_by.id if issued_by else None,
+            created_at=now,
+            expires_at=now + RESET_LINK_LIFETIME[channel],
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def _end_reset_links(user: User, now: datetime) -> None:
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+
+
+def reset_for_token(token: str, now: datetime | None = None) -> PasswordReset | None:
+    """The reset a link names, or None when it is unknown, used, replaced or expired."""
+    if not token or len(token) > 100:
+        return None
+    reset = db.session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+    )
+    if reset is None or reset.used_at is not None or reset.expires_at <= (now or utcnow()):
+        return None
+    return reset
+
+
+def use_password_reset(
+    reset: PasswordReset, new_password: str, now: datetime | None = None
+) -> User:
+    """Set the new password, spend the link (and any other), end every session of the user."""
+    user = reset.user
+    change_password(user, new_password)
+    _end_reset_links(user, now or utcnow())
+    db.session.flush()
+    return user

@@ -159,6 +159,9 @@ def serve(
         with writing():
             logins = load_demo()
         print_logins(logins, base_url=f"http://{host}:{port}/")
+        current_app.config["PUBLIC_URL"] = current_app.config["PUBLIC_URL"] or (
+            f"http://{host}:{port}"
+        )
         # The demo is served over plain HTTP on this machine; browsers drop Secure cookies
         # there. Real deployments run without --demo, behind HTTPS, with Secure cookies.
         current_app.config["SESSION_COOKIE_SECURE"] = False
@@ -172,6 +175,9 @@ def serve(
             "worker_class": worker_class(read_timeout),
             "accesslog": "-" if current_app.debug else None,
             "graceful_timeout": 10,
+            # Forwarded headers are honoured only from TRUSTED_PROXIES proxies (ProxyFix in
+            # create_app); gunicorn itself would trust X-Forwarded-Proto from any local client.
+            "forwarded_allow_ips": "",
             "timeout": 60,
             "control_socket": control_socket_path(current_app.instance_path, host, port),
         }

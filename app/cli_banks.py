@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from app.banks import gift
 from app.banks.articles import (
+    SourceDocument,
     SourceFileError,
-    document_from_article,
     parse_source_file,
     render_source_file,
+    valid_source_id,
 )
 from app.banks.lint import lint_banks
 from app.banks.schema import Bank as BankFile
@@ -24,6 +25,14 @@ from app.banks.schema import Problem, load_bank_paths, parse_bank
 from app.banks.sync import SyncReport, sync_banks
 from app.database import writing
 from app.extensions import db
+from app.library import (
+    LibraryError,
+    article_format,
+    build_document,
+    decode_upload,
+    extract_for_review,
+    suggest_source_id,
+)
 from app.models import CURRENT_VERSION, Bank, Question, QuestionVersion
 
 
@@ -182,57 +191,133 @@ def sources() -> None:
     """Articles: clean a pasted or downloaded article into a source file."""
 
 
+def _import_one(
+    file: Path,
+    *,
+    source_id: str | None,
+    given: dict[str, str | None],
+    fmt: str | None,
+) -> tuple[SourceDocument, list[str]]:
+    """The source document of one article file, and the warnings that need ``--force``."""
+    try:
+        raw = decode_upload(file.read_bytes(), file.name, what=str(file))
+    except OSError as exc:
+        raise LibraryError(f"{file}: cannot be read ({exc.strerror or exc}).") from None
+    chosen = article_format(fmt, file.name, raw)
+    extraction = extract_for_review(raw, chosen)
+    found = extraction.metadata
+    title = given["title"] or found.title
+    if not title:
+        raise LibraryError(f"{file}: the page names no title; give one with --title.")
+    sid = source_id or suggest_source_id(file.stem) or suggest_source_id(title)
+    if not valid_source_id(sid or ""):
+        raise LibraryError(
+            f"{file}: the id {sid!r} is not allowed: use lower-case letters, digits, - and _ "
+            "(starting with a letter or digit), e.g. --id two-coups."
+        )
+    doc = build_document(
+        id=sid,
+        title=title,
+        publication=given["publication"] or found.publication or "Publication not given",
+        date=given["date"] or found.date,
+        url=given["url"] or found.url,
+        author=given["author"] or found.author,
+        paragraphs=extraction.paragraphs,
+    )
+    return doc, list(extraction.warnings)
+
+
 @sources.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--id", "source_id", required=True, help="Stable id, e.g. two-coups.")
-@click.option("--title", required=True)
-@click.option("--publication", default="Publication not given", show_default=True)
-@click.option("--date", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--url", default=None)
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--id",
+    "source_id",
+    default=None,
+    help="Stable id, e.g. two-coups (one file only; default: made from the file name).",
+)
+@click.option("--title", default=None, help="Default: the page's own title (one file only).")
+@click.option("--publication", default=None, help="Default: the page's site name.")
+@click.option("--date", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD (default: the page's).")
+@click.option("--url", default=None, help="Default: the page's canonical address.")
 @click.option("--author", default=None, help="Leave out when the text does not name one.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default=None)
 @click.option(
+    "--force", is_flag=True, help="Write the file even when the extraction looks incomplete."
+)
+@click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Default: question_banks/sources/<id>.md; '-' prints it.",
+    help="File to write (one input), or a folder (several); default question_banks/sources/; "
+    "'-' prints it.",
 )
 @with_appcontext
 def import_source_command(
-    file: Path,
-    source_id: str,
-    title: str,
-    publication: str,
+    files: tuple[Path, ...],
+    source_id: str | None,
+    title: str | None,
+    publication: str | None,
     date: str | None,
     url: str | None,
     author: str | None,
     fmt: str | None,
+    force: bool,
     output: Path | None,
 ) -> None:
-    """Clean an article (text, Markdown or HTML) into a reviewable source file."""
-    raw = file.read_text(encoding="utf-8-sig", errors="replace")
-    doc = document_from_article(
-        raw,
-        id=source_id,
-        title=title,
-        publication=publication,
-        date=date,
-        url=url,
-        author=author,
-        fmt=fmt,
-    )
-    if not doc.paragraphs:
-        raise click.ClickException(f"{file}: no text was left after cleaning")
-    text = render_source_file(doc)
-    if output is not None and str(output) == "-":
-        click.echo(text, nl=False)
-        return
-    output = output or Path(current_app.config["QUESTION_BANKS"]) / "sources" / f"{source_id}.md"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    words = sum(len(p.split()) for p in doc.paragraphs)
-    click.echo(
-        f"Wrote {output}: {len(doc.paragraphs)} paragraphs, {words} words. Review it, "
-        "then cite paragraphs as p1…pN in a bank."
-    )
+    """Clean articles (text, Markdown or saved web pages) into reviewable source files.
+
+    Several files are imported in one run; each gets the id made from its file name. A page
+    whose extraction looks incomplete (very short next to the page, or like a caption or a
+    menu) is not written unless --force is given; the exit status is 1 if any file was not.
+    """
+    several = len(files) > 1
+    if several and (source_id or title):
+        raise click.UsageError("--id and --title name one article: import one file with them.")
+    to_stdout = output is not None and str(output) == "-"
+    if several and to_stdout:
+        raise click.UsageError("'-o -' prints one article: import one file with it.")
+    sources_dir = Path(current_app.config["QUESTION_BANKS"]) / "sources"
+    if several and output is not None:
+        sources_dir, output = output, None
+    given = {
+        "title": title,
+        "publication": publication,
+        "date": date,
+        "url": url,
+        "author": author,
+    }
+    failed = 0
+    for file in files:
+        try:
+            doc, warnings = _import_one(file, source_id=source_id, given=given, fmt=fmt)
+        except LibraryError as exc:
+            message = str(exc)
+            click.echo(message if message.startswith(str(file)) else f"{file}: {message}", err=True)
+            failed += 1
+            continue
+        for warning in warnings:
+            click.echo(f"{file}: warning: {warning}", err=True)
+        if warnings and not force:
+            click.echo(
+                f"{file}: not written; check the page, or write it anyway with --force.", err=True
+            )
+            failed += 1
+            continue
+        text = render_source_file(doc)
+        if to_stdout:
+            click.echo(text, nl=False)
+            continue
+        target = output or sources_dir / f"{doc.id}.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        words = sum(len(p.split()) for p in doc.paragraphs)
+        click.echo(
+            f"Wrote {target}: {len(doc.paragraphs)} paragraphs, {words} words "
+            f"(“{doc.title}”). Review it, then cite paragraphs as p1…pN in a bank."
+        )
+    if failed:
+        click.echo(f"{failed} of {len(files)} file(s) not written.", err=True)
+        sys.exit(1)

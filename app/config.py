@@ -29,8 +29,21 @@ class Defaults:
     LOGIN_FAILURE_WINDOW_SECONDS = 300
     LOGIN_SLOW_ACCOUNT_AFTER = 10
     LOGIN_SLOW_MAX_SECONDS = 30
-    # How many proxies in front of the app may set X-Forwarded-For; 0 trusts none.
+    # How many proxies in front of the app may set X-Forwarded-For/-Proto/-Host; 0 trusts none.
     TRUSTED_PROXIES = 0
+    # The address students use, e.g. https://quiz.example.ac.uk: links in emails and on the
+    # roster page are built from it, never from the request's Host header.
+    PUBLIC_URL: str | None = None
+    # Host names the app answers to (Flask refuses others with 400); None accepts any.
+    TRUSTED_HOSTS: list[str] | None = None
+    # Outgoing mail (password resets, invitations); without SMTP_HOST no mail is sent and
+    # instructors hand out links instead.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_SECURITY = "starttls"  # starttls, ssl, or none (a relay on the same machine)
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    MAIL_FROM: str | None = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -73,6 +86,15 @@ def environment_overrides(environ: os._Environ[str] | dict[str, str]) -> dict[st
         ]
     if environ.get("TRUSTED_PROXIES"):
         out["TRUSTED_PROXIES"] = int(environ["TRUSTED_PROXIES"])
+    if environ.get("PUBLIC_URL"):
+        out["PUBLIC_URL"] = environ["PUBLIC_URL"]
+    if environ.get("TRUSTED_HOSTS"):
+        out["TRUSTED_HOSTS"] = [h.strip() for h in environ["TRUSTED_HOSTS"].split(",") if h.strip()]
+    for name in ("SMTP_HOST", "SMTP_SECURITY", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM"):
+        if environ.get(name):
+            out[name] = environ[name]
+    if environ.get("SMTP_PORT"):
+        out["SMTP_PORT"] = int(environ["SMTP_PORT"])
     if environ.get("HUSTINGS_INSECURE_COOKIES") == "1":
         out["SESSION_COOKIE_SECURE"] = False
     # Cheap hashing for test servers and load tests (never set these in production).

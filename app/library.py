@@ -10,9 +10,10 @@ Services flush, never commit, and never touch the request.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -25,6 +26,13 @@ from app.banks.articles import (
     parse_source_file,
     render_source_file,
     sniff_format,
+)
+from app.banks.extraction import (
+    MAX_PAGE_BYTES,
+    Extraction,
+    PageDecodeError,
+    decode_page,
+    extract_article,
 )
 from app.banks.lint import lint_banks
 from app.banks.schema import Bank as BankFile
@@ -40,11 +48,12 @@ from app.models import (
     QuestionVersion,
     Source,
 )
+from app.text import TextProblem, accept
 
 # Ids that would be hidden behind the library's own pages (/teach/banks/upload ...).
 RESERVED_BANK_IDS = frozenset({"upload", "import-gift", "confirm", "download"})
 RESERVED_SOURCE_IDS = frozenset({"import", "review"})
-MAX_SOURCE_BYTES = 400 * 1024  # the reviewed text travels back in one form field
+MAX_SOURCE_BYTES = MAX_PAGE_BYTES  # a saved news page with its markup runs to 1.5 MB
 MAX_GIFT_BYTES = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
@@ -65,7 +74,7 @@ class SourceConflict(LibraryError):
 def decode_text(data: bytes, what: str = "The file", limit: int = MAX_SOURCE_BYTES) -> str:
     """UTF-8 text of an upload, or a LibraryError saying precisely what is wrong with it."""
     if len(data) > limit:
-        raise LibraryError(f"{what} is {len(data) / 1024:.0f} KB; the limit is {limit // 1024} KB.")
+        raise LibraryError(f"{what} is {_size(len(data))}; the limit is {_size(limit)}.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -76,6 +85,30 @@ def decode_text(data: bytes, what: str = "The file", limit: int = MAX_SOURCE_BYT
         ) from None
     check_plain_text(text, what)
     return text
+
+
+def _size(count: int) -> str:
+    """A size in words, rounded up so that a file over a limit never reads as equal to it."""
+    if count >= 1024 * 1024:
+        tenths = -(-count * 10 // (1024 * 1024))
+        return f"{tenths // 10} MB" if tenths % 10 == 0 else f"{tenths / 10:.1f} MB"
+    return f"{-(-count // 1024)} KB"
+
+
+def decode_upload(data: bytes, filename: str | None, what: str = "The file") -> str:
+    """Text of an uploaded article: a saved web page may declare another encoding than UTF-8."""
+    if len(data) > MAX_SOURCE_BYTES:
+        raise LibraryError(
+            f"{what} is {_size(len(data))}; the limit is {_size(MAX_SOURCE_BYTES)}. Save the "
+            "page as HTML only (without images), or copy the article's text and paste it."
+        )
+    name = (filename or "").lower()
+    if not name.endswith((".html", ".htm", ".xhtml")):
+        return decode_text(data, what)
+    try:
+        return decode_page(data, what)
+    except PageDecodeError as exc:
+        raise LibraryError(str(exc)) from None
 
 
 def check_plain_text(text: str, what: str = "The text") -> None:
@@ -103,16 +136,49 @@ def article_format(chosen: str | None, filename: str | None, raw: str) -> str:
 
 def clean_for_review(raw: str, fmt: str) -> list[str]:
     """Cleaned paragraphs of a pasted or uploaded article (nothing is saved)."""
-    paragraphs = clean_article(raw, fmt)
-    if not paragraphs:
+    return list(extract_for_review(raw, fmt).paragraphs)
+
+
+def extract_for_review(raw: str, fmt: str) -> Extraction:
+    """The article of a pasted or uploaded text or page, for review (nothing is saved).
+
+    HTML goes through the article extractor (what is left out is listed, metadata found);
+    plain text and Markdown through the cleaner. Each paragraph is held to the text policy.
+    """
+    if fmt == "html":
+        extraction = extract_article(raw)
+    else:
+        extraction = Extraction(paragraphs=tuple(clean_article(raw, fmt)), method="cleaner")
+    if not extraction.paragraphs:
         raise LibraryError("No text was left after cleaning. Check the format and the content.")
-    return paragraphs
+    paragraphs = []
+    for number, paragraph in enumerate(extraction.paragraphs, start=1):
+        try:
+            paragraphs.append(accept(paragraph))
+        except TextProblem as exc:
+            raise LibraryError(exc.message(f"Paragraph {number}")) from None
+    return replace(extraction, paragraphs=tuple(paragraphs))
+
+
+def suggest_source_id(title: str) -> str:
+    """An id made from a title ("Minister quits, again" → "minister-quits-again"), or ""."""
+    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", title).lower())
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > 60:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return slug if slug not in RESERVED_SOURCE_IDS else ""
 
 
 def paragraphs_from_review(text: str) -> tuple[str, ...]:
     """Paragraphs of the reviewed text: blocks separated by blank lines, spaces normalised."""
     check_plain_text(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        text = accept(text)
+    except TextProblem as exc:
+        raise LibraryError(exc.message()) from None
     paragraphs = tuple(
         " ".join(block.split()) for block in _PARAGRAPH_BREAK.split(text) if block.strip()
     )

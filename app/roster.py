@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import unicodedata
 from dataclasses import dataclass
 
+from app.identities import (
+    IdentityError,
+    canonical_email,
+    normalise_email,
+    normalise_name,
+    normalise_student_number,
+)
+from app.text import TextProblem, accept
+
+__all__ = ["RosterProblem", "RosterRow", "canonical_email", "parse_roster"]
+
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HEADER_ALIASES = {
     "name": "name",
     "full name": "name",
@@ -44,20 +53,20 @@ class RosterProblem:
         return f"line {self.line}: {self.message}"
 
 
-def canonical_email(value: str) -> str:
-    """One spelling per mailbox: full-width letters, case and stray spaces fold away."""
-    return unicodedata.normalize("NFKC", value).strip().casefold()
+def _section(value: str) -> str | None:
+    try:
+        section = " ".join(accept(value, multiline=False).split())
+    except TextProblem as exc:
+        raise IdentityError(exc.message("the section").rstrip(".")) from exc
+    if len(section) > 64:
+        raise IdentityError("the section is longer than 64 characters")
+    return section or None
 
 
-def clean_text(value: str) -> str:
-    """Collapse whitespace and drop control characters from a person's name or id."""
+def _header(value: str) -> str:
     value = unicodedata.normalize("NFKC", value)
     value = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C")
-    return " ".join(value.split())
-
-
-def is_valid_email(value: str) -> bool:
-    return len(value) <= 254 and bool(_EMAIL.match(value))
+    return " ".join(value.split()).casefold()
 
 
 def parse_roster(data: bytes | str) -> tuple[list[RosterRow], list[RosterProblem]]:
@@ -80,7 +89,7 @@ def parse_roster(data: bytes | str) -> tuple[list[RosterRow], list[RosterProblem
         return [], [
             RosterProblem(1, "the file is empty; expected a header row name,email,student id")
         ]
-    columns = [_HEADER_ALIASES.get(clean_text(h).casefold()) for h in header]
+    columns = [_HEADER_ALIASES.get(_header(h)) for h in header]
     missing = {"name", "email"} - set(columns)
     if missing:
         return [], [
@@ -99,19 +108,14 @@ def parse_roster(data: bytes | str) -> tuple[list[RosterRow], list[RosterProblem
             if len(record) > len(header):
                 problems.append(RosterProblem(line, "more cells than header columns"))
                 continue
-            fields = {
-                col: clean_text(cell) for col, cell in zip(columns, record, strict=False) if col
-            }
-            name = fields.get("name", "")
-            email = canonical_email(fields.get("email", ""))
-            if not name:
-                problems.append(RosterProblem(line, "name is empty"))
-                continue
-            if len(name) > 200:
-                problems.append(RosterProblem(line, "name is longer than 200 characters"))
-                continue
-            if not is_valid_email(email):
-                problems.append(RosterProblem(line, f"email {email!r} is not a valid address"))
+            fields = {col: cell for col, cell in zip(columns, record, strict=False) if col}
+            try:
+                name = normalise_name(fields.get("name", ""))
+                email = normalise_email(fields.get("email", ""))
+                number = normalise_student_number(fields.get("student_number"))
+                section = _section(fields.get("section", ""))
+            except IdentityError as exc:
+                problems.append(RosterProblem(line, str(exc)))
                 continue
             if email in seen:
                 problems.append(
@@ -119,12 +123,7 @@ def parse_roster(data: bytes | str) -> tuple[list[RosterRow], list[RosterProblem
                 )
                 continue
             seen[email] = line
-            number = fields.get("student_number") or None
-            if number and len(number) > 64:
-                problems.append(RosterProblem(line, "student id is longer than 64 characters"))
-                continue
-            section = fields.get("section") or None
-            rows.append(RosterRow(line, name, email, number, section and section[:64]))
+            rows.append(RosterRow(line, name, email, number, section))
     except csv.Error as exc:
         problems.append(RosterProblem(reader.line_num, f"malformed CSV: {exc}"))
     return rows, problems

@@ -27,6 +27,7 @@ __all__ = [
     "render_source_file",
     "sniff_format",
     "split_sentences",
+    "valid_source_id",
 ]
 
 FORMATS = ("text", "markdown", "html")
@@ -124,6 +125,11 @@ _ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?\Z")
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def valid_source_id(value: str) -> bool:
+    """True for an id a source file may carry (and so a file name it may be written under)."""
+    return bool(_ID_RE.match(value))
 
 
 def _normalise_space(text: str) -> str:

@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from app.banks.schema import MAX_QUESTIONS_PER_BANK
+
 __all__ = [
     "DIFFICULTIES",
     "PLACEHOLDER_EXPLANATION",
@@ -354,6 +356,16 @@ class _Importer:
     def fail(self, message: str) -> None:
         self.problem(ERROR, message)
 
+    def weight_in_range(self, weight: float | None, answer: str) -> bool:
+        """Moodle grades run from -100% to 100%; anything else is a typo, not a grade."""
+        if weight is None or -1 <= weight <= 1:
+            return True
+        self.fail(
+            f"answer {answer.strip()[:60]!r} has weight {_percent(weight)}%: weights must lie "
+            "between -100% and 100%; correct it"
+        )
+        return False
+
     def unique_id(self, base: str) -> str:
         candidate, n = base, 1
         while candidate in self.ids:
@@ -484,6 +496,8 @@ class _Importer:
                 weight, answer = 1.0, answer[1:]
             else:
                 weight, answer = _answer_weight(answer)
+                if not self.weight_in_range(weight, answer):
+                    return False
             text, feedback = _comment_split(answer, fmt)
             if not text.text:
                 self.warn("an empty answer was skipped")
@@ -614,6 +628,8 @@ class _Importer:
         seen: set[str] = set()
         for part in parts:
             weight, answer = _answer_weight(part.strip(_PHP_WS))
+            if not self.weight_in_range(weight, answer):
+                return False
             credit = 1.0 if weight is None else weight
             text, feedback = _comment_split(answer, fmt)
             if text.text == "*":
@@ -687,6 +703,17 @@ def parse_gift(
         importer.qid = ""
         importer.line = block[0][0]
         importer.read(block)
+    if len(importer.questions) > MAX_QUESTIONS_PER_BANK:
+        # Refused before the (slow) conversion to a bank: a bank holds at most this many.
+        problem = GiftProblem(
+            1,
+            None,
+            f"the file has {len(importer.questions):,} questions; a bank holds at most "
+            f"{MAX_QUESTIONS_PER_BANK}: split the file",
+            ERROR,
+            filename,
+        )
+        return GiftImport([], [problem])
     placeholders = sum(q["explanation"] == PLACEHOLDER_EXPLANATION for q in importer.questions)
     if placeholders:
         importer.problems.append(

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
@@ -32,12 +33,20 @@ from app.banks.articles import (
     render_source_file,
 )
 from app.grading import normalise_answer
+from app.text import find_problem
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 50
 MAX_ID_LENGTH = 100
 MAX_POINTS = 1000.0
+# Size limits (docs: question_banks/README.md): a bigger bank is refused before it is read in
+# full, so a checking instructor never holds a worker that students need for long.
+MAX_QUESTIONS_PER_BANK = 500
+MAX_YAML_VALUES = 50_000  # about 100 per question: the longest bank question has 64
+MAX_PROMPT_CHARS = 5_000
+MAX_OPTION_CHARS = 1_000
+MAX_TEXT_CHARS = 10_000  # any other text value: explanations, feedback, rubric descriptions
 
 SKILLS: dict[str, str] = {
     "literal": "literal comprehension",
@@ -200,6 +209,7 @@ class _StrictLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._values = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         event = self.peek_event()
@@ -218,12 +228,54 @@ class _StrictLoader(yaml.SafeLoader):
                 f"YAML tags ({tag}) are not allowed; write plain values (quote text)", line
             )
         self._depth += 1
+        self._values += 1
+        if self._values > MAX_YAML_VALUES:
+            raise _StrictYAMLError(
+                f"the file holds more than {MAX_YAML_VALUES:,} values; a bank holds at most "
+                f"{MAX_QUESTIONS_PER_BANK} questions: split it into several banks",
+                line,
+            )
         try:
             if self._depth > MAX_DEPTH:
                 raise _StrictYAMLError(f"the file is nested deeper than {MAX_DEPTH} levels", line)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+def _too_many(count: int) -> str:
+    return (
+        f"`questions` has {count:,} entries; a bank holds at most {MAX_QUESTIONS_PER_BANK}: "
+        "split it into several banks"
+    )
+
+
+_QUESTIONS_KEY = re.compile(r"^questions[ \t]*:([^\n]*)", re.MULTILINE)
+_ITEM = re.compile(r"^([ \t]*)-(?:[ \t]|$)", re.MULTILINE)
+_TOP_LEVEL = re.compile(r"^[^\s#-]", re.MULTILINE)
+_TYPE_KEY = re.compile(r"[\s{,]type[ \t]*:")
+
+
+def _count_questions_quickly(text: str) -> tuple[int, int] | None:
+    """(line of `questions:`, number of questions), read from the text alone.
+
+    Composing YAML costs about a millisecond per question; counting lines costs microseconds,
+    so an oversized bank is refused before it is composed. A block list counts its items at the
+    first item's indentation; a flow list (`questions: [{id: q1, type: single, …}, …]`) counts
+    `type:` keys. Other layouts give None and meet the value limit while composing.
+    """
+    key = _QUESTIONS_KEY.search(text)
+    if key is None:
+        return None
+    line = text.count("\n", 0, key.start()) + 1
+    rest = key.group(1).strip()
+    if rest and not rest.startswith("#"):
+        return line, len(_TYPE_KEY.findall(text, key.start(1)))
+    end = _TOP_LEVEL.search(text, key.end())
+    items = _ITEM.findall(text, key.end(), end.start() if end else len(text))
+    if not items:
+        return None
+    return line, sum(1 for indent in items if indent == items[0])
 
 
 def _compose(text: str) -> tuple[Node | None, tuple[int, str] | None]:
@@ -394,7 +446,7 @@ class _Checker:
             if not empty_ok and not node.value.strip():
                 self.error(node, f"`{name}` is empty")
                 return None
-            return node.value
+            return self.acceptable(node, name, node.value)
         if node.tag == _NULL and node.value == "":
             self.error(node, f"`{name}` has no value")
             return None
@@ -406,6 +458,30 @@ class _Checker:
             f'put it in quotes: "{quote}"',
         )
         return None
+
+    def acceptable(self, node: Node, name: str, value: str) -> str | None:
+        """NFC text without control or bidi-override characters, within the length limit."""
+        problem = find_problem(value)
+        if problem is not None:
+            where = f" (line {problem.line} of the value)" if problem.line > 1 else ""
+            self.error(
+                node,
+                f"`{name}` contains {problem.describe()} at column {problem.column}{where}; "
+                "remove it (invisible characters make text read differently than it shows)",
+            )
+            return None
+        if len(value) > MAX_TEXT_CHARS:
+            self.error(node, f"`{name}` is {len(value):,} characters; at most {MAX_TEXT_CHARS:,}")
+            return None
+        return unicodedata.normalize("NFC", value)
+
+    def capped(self, node: Node | None, name: str, value: str | None, limit: int) -> str | None:
+        if value is not None and node is not None and len(value) > limit:
+            self.error(
+                node, f"`{name}` is {len(value):,} characters; at most {limit:,}: shorten it"
+            )
+            return None
+        return value
 
     def html(self, node: Node, name: str, *, empty_ok: bool = False) -> str | None:
         value = self.text(node, name, empty_ok=empty_ok)
@@ -604,6 +680,12 @@ class _Checker:
             {BANK_LEVEL: self.bank_ignores} if self.bank_ignores else {}
         )
         questions_node = self.require(top, "questions", root, "the bank file")
+        if (
+            isinstance(questions_node, SequenceNode)
+            and len(questions_node.value) > MAX_QUESTIONS_PER_BANK
+        ):
+            self.error(top["questions"][0], _too_many(len(questions_node.value)))
+            return None
         if questions_node is not None:
             for item in self.sequence(questions_node, "questions", key=top["questions"][0]) or ():
                 parsed = self.question(item)
@@ -858,6 +940,7 @@ class _Checker:
 
         prompt_node = get("prompt")
         prompt = prompt_node and self.html(prompt_node, "prompt")
+        prompt = self.capped(prompt_node, "prompt", prompt, MAX_PROMPT_CHARS)
         points = self.points(fields["points"][1], "points") if "points" in fields else 1.0
         skill_node, difficulty_node = get("skill"), get("difficulty")
         skill = skill_node and self.choice(skill_node, "skill", SKILLS)
@@ -957,6 +1040,7 @@ class _Checker:
             self.check_keys(option, ("text", "correct", "feedback"), "an option")
             text_node = self.require(option, "text", item, "the option")
             text = text_node and self.html(text_node, "text")
+            text = self.capped(text_node, "text", text, MAX_OPTION_CHARS)
             correct = (
                 self.boolean(option["correct"][1], "correct") if "correct" in option else False
             )
@@ -1239,6 +1323,9 @@ def _parse(
             )
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         return None, [too_big], checker.meta
+    quick = _count_questions_quickly(text)
+    if quick is not None and quick[1] > MAX_QUESTIONS_PER_BANK:
+        return None, [Problem(filename, quick[0], None, _too_many(quick[1]))], checker.meta
     root, failure = _compose(text)
     if failure is not None:
         return None, [Problem(filename, failure[0], None, failure[1])], checker.meta

@@ -41,9 +41,10 @@ def test_email_is_canonicalised(make, client, typed):
     assert r.status_code == 302
 
 
-def test_look_alike_email_cannot_sign_up_twice(make, client):
+def test_look_alike_email_cannot_sign_up_twice(make, client, db):
     course = make.course()
-    make.student(email="user@example.test")
+    owner = make.student(email="user@example.test")
+    password_hash = owner.password_hash
     r = client.post(
         "/signup",
         data={
@@ -54,8 +55,12 @@ def test_look_alike_email_cannot_sign_up_twice(make, client):
             "confirm": "a long password",
         },
     )
-    assert r.status_code == 400
-    assert b"already exists" in r.data
+    # The same answer as for a new email (sign-up must not reveal which emails exist) ...
+    assert r.status_code == 302 and r.headers["Location"] == "/login"
+    # ... and nothing changed: the account keeps its password and joins no course.
+    db.session.refresh(owner)
+    assert owner.password_hash == password_hash
+    assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == owner.id)) is None
 
 
 def test_over_long_password_is_rejected_fast(make, client):
@@ -298,8 +303,14 @@ def test_roster_account_claim_needs_the_student_id(make, client, db, login_as):
         "password": "a long password",
         "confirm": "a long password",
     }
-    assert client.post("/signup", data={**form, "student_number": "S000"}).status_code == 400
+    wrong = client.post("/signup", data={**form, "student_number": "S000"})
+    assert wrong.status_code == 302  # the same answer as every sign-up ...
+    ro = db.session.scalar(select(User).where(User.email == "ro@example.test"))
+    assert ro.password_hash is None  # ... but the account was not claimed
     assert client.post("/signup", data={**form, "student_number": "S777"}).status_code == 302
+    db.session.refresh(ro)
+    assert ro.password_hash is not None
+    assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == ro.id)) is not None
 
 
 def test_instructor_cannot_sign_up(client, make):

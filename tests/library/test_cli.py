@@ -150,7 +150,7 @@ def test_sources_import_of_an_empty_article_fails(runner: Any, tmp_path: Path) -
         args=["sources", "import", str(empty), "--id", "e", "--title", "E", "-o", "-"]
     )
     assert result.exit_code != 0
-    assert "no text was left after cleaning" in result.output
+    assert "No text was left after cleaning" in result.output
 
 
 def test_export_gift(runner: Any, db: Any, tmp_path: Path) -> None:
@@ -171,3 +171,101 @@ def test_export_gift_unknown_bank(runner: Any) -> None:
     result = runner.invoke(args=["banks", "export-gift", "nope"])
     assert result.exit_code == 1
     assert "no loaded bank has the id 'nope'" in result.output
+
+
+PAGES = Path(__file__).resolve().parents[1] / "pages"
+
+
+@pytest.fixture
+def sources_home(app: Any, tmp_path: Path) -> Path:
+    """QUESTION_BANKS pointed at an empty folder; returns where sources are written."""
+    app.config["QUESTION_BANKS"] = str(tmp_path / "banks")
+    return tmp_path / "banks" / "sources"
+
+
+@pytest.mark.parametrize(
+    "bad_id", ["../../../x", "../x", "Bad ID!", "a/b", "/etc/passwd", "-rf", ".hidden", "x\x00y"]
+)
+def test_sources_import_refuses_ids_outside_the_syntax(
+    runner: Any, tmp_path: Path, sources_home: Path, bad_id: str
+) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("A sentence of an article.\n", encoding="utf-8")
+    result = runner.invoke(args=["sources", "import", str(article), "--id", bad_id, "--title", "T"])
+    assert result.exit_code == 1
+    assert "is not allowed: use lower-case letters, digits, - and _" in result.output
+    assert not any(tmp_path.rglob("*.md"))  # nothing written anywhere
+
+
+def test_sources_import_of_saved_pages_in_one_run(
+    runner: Any, tmp_path: Path, sources_home: Path
+) -> None:
+    pages = [PAGES / "broadsheet-housing.html", PAGES / "cable-div-br.html"]
+    result = runner.invoke(args=["sources", "import", *map(str, pages)])
+    assert result.exit_code == 0, result.output
+    housing = (sources_home / "broadsheet-housing.md").read_text(encoding="utf-8")
+    assert 'title: "Housing minister resigns after cabinet rejects building plan"' in housing
+    assert 'publication: "The Northern Ledger"' in housing
+    assert 'date: "2024-03-05"' in housing
+    assert 'author: "Harriet Okafor"' in housing
+    assert "\n\nThe housing minister, Rosalind Achebe, resigned on Tuesday" in housing
+    assert "We use cookies" not in housing and "Another minister gone" not in housing
+    cable = (sources_home / "cable-div-br.md").read_text(encoding="utf-8")
+    assert "\n\nSeveral farm groups have said" in cable
+    assert result.output.count("Wrote ") == 2
+
+
+def test_sources_import_of_a_page_that_looks_incomplete_needs_force(
+    runner: Any, tmp_path: Path, sources_home: Path
+) -> None:
+    teaser = tmp_path / "teaser.html"
+    teaser.write_text(
+        "<html><head><title>Teaser</title></head><body><main><p>Crowds gather as the results "
+        "come in.</p><ul><li><a href=/>Home</a></li><li><a href=/n>News</a></li></ul></main>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    good = PAGES / "wire-tariffs.html"
+    result = runner.invoke(args=["sources", "import", str(teaser), str(good)])
+    assert result.exit_code == 1
+    assert "teaser.html: warning: The result is very short" in result.output
+    assert "teaser.html: not written; check the page, or write it anyway with --force." in (
+        result.output
+    )
+    assert "1 of 2 file(s) not written." in result.output
+    assert not (sources_home / "teaser.md").exists()
+    assert (sources_home / "wire-tariffs.md").exists()  # the other file is still imported
+    forced = runner.invoke(args=["sources", "import", str(teaser), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert (sources_home / "teaser.md").exists()
+
+
+def test_sources_import_of_a_page_in_a_declared_encoding(
+    runner: Any, tmp_path: Path, sources_home: Path
+) -> None:
+    page = tmp_path / "old-page.htm"
+    text = " ".join(["The council’s budget – €5m – was approved on Tuesday."] * 4)
+    page.write_bytes(
+        f'<html><head><meta charset="windows-1252"><title>Budget</title></head><body>'
+        f"<article><p>{text}</p><p>{text}</p></article></body></html>".encode("cp1252")
+    )
+    result = runner.invoke(args=["sources", "import", str(page), "--id", "budget", "--force"])
+    assert result.exit_code == 0, result.output
+    assert "The council’s budget – €5m –" in (sources_home / "budget.md").read_text("utf-8")
+
+
+def test_sources_import_of_undecodable_bytes_says_where(
+    runner: Any, tmp_path: Path, sources_home: Path
+) -> None:
+    page = tmp_path / "broken.html"
+    page.write_bytes(b"<p>ok</p>\n<p>caf\xe9</p>")
+    result = runner.invoke(args=["sources", "import", str(page), "--title", "T"])
+    assert result.exit_code == 1
+    assert "broken.html is not UTF-8 text (byte 17, line 2 cannot be read)" in result.output
+
+
+def test_sources_import_options_that_name_one_article(runner: Any, tmp_path: Path) -> None:
+    pages = [str(PAGES / "wire-tariffs.html"), str(PAGES / "cable-div-br.html")]
+    result = runner.invoke(args=["sources", "import", *pages, "--id", "x"])
+    assert result.exit_code == 2
+    assert "--id and --title name one article" in result.output

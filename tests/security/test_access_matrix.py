@@ -17,7 +17,7 @@ import pytest
 from flask import Flask, url_for
 from sqlalchemy import func, select
 
-from app import attempts
+from app import accounts, attempts
 from app.extensions import db
 from app.models import (
     Accommodation,
@@ -26,6 +26,8 @@ from app.models import (
     Course,
     Enrolment,
     GradeChange,
+    Invitation,
+    PasswordReset,
     Question,
     Quiz,
     QuizSlot,
@@ -33,6 +35,7 @@ from app.models import (
     Source,
     User,
 )
+from app.roster import parse_roster
 from tests.attempts import specs
 from tests.factories import Factory
 
@@ -63,6 +66,12 @@ POLICY: dict[str, str] = {
     "auth.signup": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.change_password": LOGGED_IN,
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": PUBLIC,
+    "auth.invitation": PUBLIC,
+    "courses.answer_invitation": LOGGED_IN,
+    "courses.invitation_link": COURSE_INSTRUCTOR,
+    "courses.reset_link": COURSE_INSTRUCTOR,
     "auth.end_all_sessions": LOGGED_IN,
     "auth.session_token": LOGGED_IN,
     "courses.end_student_sessions": COURSE_INSTRUCTOR,
@@ -141,6 +150,8 @@ class World:
     question: Question
     bank: Bank
     source: Source
+    reset_token: str = ""
+    invitation_token: str = ""
 
 
 def build_world(make: Factory) -> World:
@@ -171,7 +182,15 @@ def build_world(make: Factory) -> World:
     essay = db.session.scalar(
         select(Response).where(Response.attempt_id == done.id, Response.position == 2)
     )
+    # A reset link for the owner, and a new student's invitation link (the link pages).
+    reset_token = accounts.issue_password_reset(owner, "instructor", issued_by=teacher)
+    roster = parse_roster(b"name,email\nNew Student,invited@example.test\n")[0]
+    invitation = accounts.import_roster(course, roster, teacher).invited[0]
+    invitation_token = accounts.new_invitation_link(invitation)
+    db.session.commit()
     return World(
+        reset_token=reset_token or "",
+        invitation_token=invitation_token,
         users={
             "owner": owner,
             "classmate": classmate,
@@ -209,6 +228,7 @@ def url_args(endpoint: str, arguments: set[str], w: World) -> dict[str, Any]:
         "key": w.question.key,
         "filename": "css/hustings.css",
         "slug": w.source.slug if ".source" in endpoint else w.bank.slug,
+        "token": w.reset_token if endpoint == "auth.reset_password" else w.invitation_token,
     }
     missing = arguments - values.keys()
     assert not missing, f"{endpoint}: the access matrix has no value for {missing}"
@@ -279,6 +299,8 @@ def _snapshot() -> tuple[int, ...]:
         Accommodation,
         Question,
         Source,
+        Invitation,
+        PasswordReset,
     )
     counts = tuple(db.session.scalar(select(func.count()).select_from(m)) for m in models)
     state = tuple(
@@ -292,7 +314,12 @@ def _snapshot() -> tuple[int, ...]:
         ).all()
     )
     quizzes = tuple(db.session.execute(select(Quiz.title, Quiz.published)).all())
-    return (*counts, hash(repr((state, responses, quizzes))))
+    links = tuple(
+        db.session.execute(
+            select(Invitation.token_hash, Invitation.accepted_at, Invitation.declined_at)
+        ).all()
+    ) + tuple(db.session.execute(select(PasswordReset.token_hash, PasswordReset.used_at)).all())
+    return (*counts, hash(repr((state, responses, quizzes, links))))
 
 
 @pytest.mark.parametrize("visitor", VISITORS)

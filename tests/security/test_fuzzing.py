@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from app import attempts
 from app.banks.articles import SourceFileError, parse_source_file
 from app.extensions import db
+from app.identities import IdentityError, normalise_email
 from app.quiz_spec import parse_points, parse_quiz_spec
-from app.roster import canonical_email, is_valid_email, parse_roster
+from app.roster import canonical_email, parse_roster
 from tests.attempts import specs
 from tests.attempts.conftest import build
 from tests.library.conftest import post_multipart, upload
@@ -61,7 +62,7 @@ slots:
 def test_roster_parser_never_raises_and_keeps_only_valid_rows(data: str | bytes) -> None:
     rows, problems = parse_roster(data)
     for row in rows:
-        assert row.email == canonical_email(row.email) and is_valid_email(row.email)
+        assert row.email == canonical_email(row.email) == normalise_email(row.email)
         assert row.name.strip() == row.name and row.name
     assert all(p.line >= 0 and p.message for p in problems)
 
@@ -99,6 +100,17 @@ def test_canonical_email_is_idempotent(email: str) -> None:
     once = canonical_email(email)
     assert canonical_email(once) == once
     assert canonical_email(email.upper()) == once or not email.isascii()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.emails(), TEXT))
+def test_normalised_emails_are_stable_or_refused(email: str) -> None:
+    try:
+        once = normalise_email(email)
+    except IdentityError as exc:
+        assert str(exc)
+        return
+    assert normalise_email(once) == once
 
 
 @settings(max_examples=300, deadline=None)

@@ -60,8 +60,6 @@ FIRST_QUESTIONS = {
 }
 
 
-
-
 @pytest.fixture(scope="module")
 def loaded():
     banks, problems = load_bank_paths([BANKS_DIR])

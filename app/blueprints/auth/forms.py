@@ -4,13 +4,29 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from app.identities import (
+    IdentityError,
+    normalise_email,
+    normalise_name,
+    normalise_student_number,
+)
 from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from app.roster import canonical_email, is_valid_email
 
 
-def _email(form: FlaskForm, field: StringField) -> None:
-    if not is_valid_email(canonical_email(field.data or "")):
-        raise ValidationError("Enter an email address like name@example.ac.uk.")
+def _identity(check: object) -> object:
+    """A validator from an ``app.identities`` check: its message, capitalised, on the field."""
+
+    def validate(form: FlaskForm, field: StringField) -> None:
+        try:
+            check(field.data or "")  # type: ignore[operator]
+        except IdentityError as exc:
+            message = str(exc)
+            raise ValidationError(message[0].upper() + message[1:] + ".") from exc
+
+    return validate
+
+
+_email = _identity(normalise_email)
 
 
 class LoginForm(FlaskForm):
@@ -38,11 +54,13 @@ class SignupForm(FlaskForm):
         validators=[DataRequired(), Length(max=32)],
         description="Your instructor gives you this code.",
     )
-    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        "Full name", validators=[DataRequired(), Length(max=200), _identity(normalise_name)]
+    )
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), _email])
     student_number = StringField(
         "Student id",
-        validators=[Optional(), Length(max=64)],
+        validators=[Optional(), Length(max=64), _identity(normalise_student_number)],
         description="Required if your instructor put you on the course roster with one.",
     )
     password = PasswordField("Password", validators=_new_password)
@@ -62,3 +80,17 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
     )
     submit = SubmitField("Change password")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField("Send me a reset link")
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=_new_password)
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+    )
+    submit = SubmitField("Set password")

@@ -1,4 +1,4 @@
-"""Login, logout, sign-up and password change."""
+"""Login, logout, sign-up, password change and recovery, and invitation links."""
 
 from __future__ import annotations
 
@@ -20,12 +20,18 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
-from app import accounts, login_throttle, sessions
-from app.blueprints.auth.forms import LoginForm, PasswordForm, SignupForm
+from app import accounts, links, login_throttle, mail, notices, sessions
+from app.blueprints.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordForm,
+    SignupForm,
+)
 from app.extensions import db, limiter, login_manager
+from app.identities import canonical_email
 from app.models import User
 from app.passwords import verify_password
-from app.roster import canonical_email
 
 bp = Blueprint("auth", __name__)
 
@@ -94,6 +100,13 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             _begin_session(user)
             db.session.commit()
             sessions.log.info("login ok account=%s ip=%s", account, address)
+            invitations = 0 if user.is_instructor else accounts.count_pending_invitations(user)
+            if invitations:
+                flash(
+                    f"You have {invitations} course invitation(s): accept or decline them below.",
+                    "info",
+                )
+                return redirect(url_for("courses.student_index"))
             return redirect(safe_next(form.next.data) or home_for(user))
         login_throttle.record_failure(account, address, now, policy)
         db.session.commit()
@@ -141,6 +154,7 @@ def session_token() -> Response:
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], key_func=lambda: _email_key())
 def signup() -> str | Response:
     form = SignupForm()
     if request.method == "GET" and request.args.get("code"):
@@ -156,16 +170,23 @@ def signup() -> str | Response:
                     email=form.email.data or "",
                     name=form.name.data or "",
                     password=form.password.data or "",
-                    student_number=(form.student_number.data or "").strip() or None,
+                    student_number=form.student_number.data or None,
                 )
             except accounts.AccountError as exc:
                 db.session.rollback()
                 form.email.errors = [str(exc)]
             else:
-                _begin_session(user)
                 db.session.commit()
-                flash(f"Welcome! You are enrolled in {course.title}.", "success")
-                return redirect(url_for("courses.student_course", course_id=course.id))
+                if user is None:
+                    _tell_owner_of_signup(form.email.data or "")
+                # The same answer whether or not the email already had an account.
+                flash(
+                    "Thank you. If this email was new, your account is ready and you are enrolled: "
+                    "log in below. If it already had an account, we did not change it: log in "
+                    "with your password, or reset it.",
+                    "success",
+                )
+                return redirect(url_for("auth.login"))
     return render_template("auth/signup.html", form=form), 200 if request.method == "GET" else 400
 
 
@@ -184,3 +205,94 @@ def change_password() -> str | Response:
             flash("Password changed. You were logged out everywhere else.", "success")
             return redirect(home_for(user))
     return render_template("auth/password.html", form=form)
+
+
+def _tell_owner_of_signup(email: str) -> None:
+    owner = accounts.find_user_by_email(email)
+    if owner is not None:
+        mail.send(
+            current_app.config,
+            notices.signup_for_existing_account(
+                owner.email,
+                links.external_url("auth.login"),
+                links.external_url("auth.forgot_password"),
+            ),
+        )
+
+
+def _email_key() -> str:
+    return "reset-account:" + canonical_email(request.form.get("email", ""))[:254]
+
+
+@bp.route("/account/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], key_func=_email_key)
+def forgot_password() -> str | Response:
+    """Email a reset link; the answer is the same for unknown emails."""
+    form = ForgotPasswordForm()
+    smtp = mail.SmtpSettings.from_config(current_app.config) is not None
+    if smtp and form.validate_on_submit():
+        user = accounts.find_user_by_email(form.email.data or "")
+        token = accounts.issue_password_reset(user, "email") if user is not None else None
+        db.session.commit()
+        if user is not None and token is not None:
+            minutes = int(accounts.RESET_LINK_LIFETIME["email"].total_seconds() // 60)
+            link = links.external_url("auth.reset_password", token=token)
+            mail.send(current_app.config, notices.password_reset(user.email, link, minutes))
+        flash(
+            "If an account has this email, we have sent it a link to choose a new password. "
+            "It works once, for one hour. Check your spam folder too.",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/forgot.html", form=form, smtp=smtp), status
+
+
+@bp.route("/account/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def reset_password(token: str) -> str | Response:
+    reset = accounts.reset_for_token(token)
+    if reset is None:
+        return render_template("auth/link_invalid.html", what="password-reset"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.use_password_reset(reset, form.password.data or "")
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Your password is set, and every other session ended. Log in with it.", "success")
+        return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form, email=reset.user.email), status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def invitation(token: str) -> str | Response:
+    """An invitation link: set the first password of a new account, or log in to accept."""
+    invitation = accounts.invitation_for_token(token)
+    if invitation is None:
+        return render_template("auth/link_invalid.html", what="invitation"), 404
+    user = invitation.user
+    claimable = invitation.created_account and user.password_hash is None
+    form = NewPasswordForm()
+    if claimable and form.validate_on_submit():
+        try:
+            accounts.claim_invited_account(invitation, form.password.data or "")
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.password.errors = [str(exc)]
+        else:
+            _begin_session(user)
+            db.session.commit()
+            flash(f"Welcome! You are enrolled in {invitation.course.title}.", "success")
+            return redirect(url_for("courses.student_course", course_id=invitation.course_id))
+    status = 400 if request.method == "POST" else 200
+    signed_in_as_invitee = current_user.is_authenticated and current_user.id == user.id
+    return render_template(
+        "auth/invitation.html",
+        invitation=invitation,
+        form=form if claimable else None,
+        signed_in_as_invitee=signed_in_as_invitee,
+    ), status

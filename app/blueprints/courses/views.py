@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from app import accounts, attempts, authz, sessions
+from app import accounts, attempts, authz, links, mail, notices, sessions
 from app.blueprints.courses.forms import CourseForm, JoinForm, RosterForm
 from app.blueprints.student.forms import CsrfForm
 from app.database import ensure_write_transaction
 from app.extensions import db
-from app.models import Course, Enrolment, Role, User
+from app.models import Course, Enrolment, Invitation, Role, User
 from app.roster import parse_roster
 
 bp = Blueprint("courses", __name__)
@@ -74,27 +83,171 @@ def roster(course_id: int) -> str | Response:
     report = None
     if form.validate_on_submit():
         rows, problems = parse_roster(form.file.data.read())
-        result = accounts.import_roster(course, rows)
+        result = accounts.import_roster(course, rows, _me())
+        emailed = _email_invitations(course, result.invited)
         db.session.commit()
+        _send_all(emailed)
         report = {
-            "created": len(result.created),
-            "enrolled": len(result.enrolled),
-            "already": len(result.already),
-            "problems": sorted(problems + result.problems, key=lambda p: p.line),
+            "invited": len(result.invited),
+            "already": result.already,
+            "emailed": len(emailed),
+            "problems": sorted(problems, key=lambda p: p.line),
             "filename": form.file.data.filename,
         }
+    status = 400 if report and report["problems"] else 200
+    if request.method == "POST" and form.errors:
+        status = 400
+    return _roster_page(course, form=form, report=report, status=status)
+
+
+def _roster_page(course: Course, status: int = 200, **extra: object) -> tuple[str, int]:
     members = db.session.execute(
         select(User, Enrolment)
         .join(Enrolment, Enrolment.user_id == User.id)
         .where(Enrolment.course_id == course.id)
         .order_by(Enrolment.role, User.name)
     ).all()
-    status = 400 if report and report["problems"] else 200
-    if request.method == "POST" and form.errors:
-        status = 400
+    extra.setdefault("form", RosterForm())
     return render_template(
-        "courses/roster.html", course=course, members=members, form=form, report=report
+        "courses/roster.html",
+        course=course,
+        members=members,
+        invitations=accounts.pending_invitations_of_course(course),
+        smtp=mail.SmtpSettings.from_config(current_app.config) is not None,
+        csrf_form=CsrfForm(),
+        **extra,
     ), status
+
+
+def _email_invitations(course: Course, invitations: list[Invitation]) -> list[mail.Mail]:
+    """Fresh links for the invited, as emails to send after the commit (none without SMTP)."""
+    if mail.SmtpSettings.from_config(current_app.config) is None:
+        return []
+    days = accounts.INVITATION_LINK_LIFETIME.days
+    out = []
+    for invitation in invitations:
+        token = accounts.new_invitation_link(invitation)
+        link = links.external_url("auth.invitation", token=token)
+        out.append(notices.invitation(invitation.user.email, course.title, link, days))
+    return out
+
+
+def _send_all(messages: list[mail.Mail]) -> None:
+    for message in messages:
+        mail.send(current_app.config, message)
+
+
+def _form_id(name: str) -> int | None:
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+@bp.route("/teach/courses/<int:course_id>/roster/invitation-link", methods=["POST"])
+@login_required
+def invitation_link(course_id: int) -> str | Response | tuple[str, int]:
+    """A new link for one pending invitation of this course, shown once (the old one stops)."""
+    course = authz.course_for_instructor(course_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    invitation_id = _form_id("invitation_id")
+    invitation = db.session.scalar(
+        select(Invitation).where(
+            Invitation.id == (invitation_id or 0),
+            Invitation.course_id == course.id,
+            Invitation.accepted_at.is_(None),
+        )
+    )
+    if invitation is None:
+        flash("Choose a pending invitation of this course.", "error")
+        return _roster_page(course, status=400)
+    token = accounts.new_invitation_link(invitation)
+    db.session.commit()
+    return _roster_page(
+        course,
+        issued={
+            "kind": "invitation",
+            "name": invitation.roster_name,
+            "email": invitation.user.email,
+            "link": links.external_url("auth.invitation", token=token),
+            "days": accounts.INVITATION_LINK_LIFETIME.days,
+        },
+    )
+
+
+@bp.route("/teach/courses/<int:course_id>/roster/reset-link", methods=["POST"])
+@login_required
+def reset_link(course_id: int) -> str | Response | tuple[str, int]:
+    """A one-time password-reset link for a student of this course, to hand over in person."""
+    course = authz.course_for_instructor(course_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    user_id = _form_id("user_id")
+    student = db.session.scalar(
+        select(User)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(
+            User.id == (user_id or 0),
+            Enrolment.course_id == course.id,
+            Enrolment.role == Role.STUDENT,
+        )
+    )
+    if student is None:
+        flash("Choose a student of this course.", "error")
+        return _roster_page(course, status=400)
+    token = accounts.issue_password_reset(student, "instructor", issued_by=_me())
+    db.session.commit()
+    if token is None:
+        flash(
+            f"{student.name} already got {accounts.RESETS_PER_HOUR} reset links in the last "
+            "hour; try again later.",
+            "error",
+        )
+        return _roster_page(course, status=429)
+    mail.send(current_app.config, notices.reset_by_instructor(student.email))
+    return _roster_page(
+        course,
+        issued={
+            "kind": "reset",
+            "name": student.name,
+            "email": student.email,
+            "link": links.external_url("auth.reset_password", token=token),
+            "hours": int(accounts.RESET_LINK_LIFETIME["instructor"].total_seconds() // 3600),
+        },
+    )
+
+
+@bp.route("/courses/invitations", methods=["POST"])
+@login_required
+def answer_invitation() -> Response:
+    """Accept or decline one of my pending invitations."""
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    action = request.form.get("action")
+    invitation_id = _form_id("invitation_id")
+    if action not in ("accept", "decline") or invitation_id is None:
+        abort(400)
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.user_id == _me().id)
+    )
+    if invitation is None:
+        abort(404)
+    if not invitation.pending:
+        flash("You already answered this invitation.", "info")
+        return redirect(url_for("courses.student_index"))
+    if action == "decline":
+        accounts.decline_invitation(invitation)
+        db.session.commit()
+        flash(f"You declined the invitation to {invitation.course.title}.", "info")
+        return redirect(url_for("courses.student_index"))
+    try:
+        accounts.accept_invitation(invitation)
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        flash(f"{exc}.", "error")
+        return redirect(url_for("courses.index"))
+    db.session.commit()
+    flash(f"You joined {invitation.course.title}.", "success")
+    return redirect(url_for("courses.student_course", course_id=invitation.course_id))
 
 
 @bp.route("/courses/", methods=["GET", "POST"])
@@ -108,7 +261,7 @@ def student_index() -> str | Response:
             form.join_code.errors = ["No course has this join code. Check it with your instructor."]
         else:
             try:
-                accounts.enrol(course, user)
+                accounts.join_with_code(course, user)
             except accounts.AccountError as exc:
                 form.join_code.errors = [str(exc)]
             else:
@@ -122,7 +275,13 @@ def student_index() -> str | Response:
         .order_by(Course.title)
     ).all()
     status = 400 if form.errors else 200
-    return render_template("courses/student_index.html", courses=courses, form=form), status
+    return render_template(
+        "courses/student_index.html",
+        courses=courses,
+        form=form,
+        invitations=accounts.pending_invitations_of(user),
+        csrf_form=CsrfForm(),
+    ), status
 
 
 @bp.route("/courses/<int:course_id>")

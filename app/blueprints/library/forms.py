@@ -21,6 +21,8 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from app.banks.extraction import MAX_PAGE_BYTES
+
 _SLUG = r"[a-z0-9][a-z0-9_-]*\Z"
 _SLUG_MESSAGE = "Use lower-case letters, digits, - and _ (starting with a letter or digit)."
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -93,13 +95,36 @@ class SourceMetadataForm(FlaskForm):
 
 
 class SourceImportForm(SourceMetadataForm):
+    id = StringField(
+        "Source id",
+        filters=[_strip],
+        validators=[Optional(), Length(max=100), Regexp(_SLUG, message=_SLUG_MESSAGE), _plain],
+        description="Stable id that banks cite (e.g. two-coups): lower-case letters, digits, "
+        "- and _. Leave empty to have one made from the title.",
+    )
+    title = StringField(
+        "Title",
+        filters=[_strip],
+        validators=[Optional(), Length(max=300), _plain],
+        description="Leave empty for a saved web page: its own title is filled in for review.",
+    )
+    publication = StringField(
+        "Publication",
+        filters=[_strip],
+        validators=[Optional(), Length(max=200), _plain],
+        description="Where it appeared (e.g. The Guardian). A web page's site name is filled in.",
+    )
     text = TextAreaField(
         "Paste the article",
-        validators=[Optional(), Length(max=400_000)],
+        validators=[Optional(), Length(max=MAX_PAGE_BYTES)],
         render_kw={"rows": 14},
-        description="Paste the text as copied from the web, or upload a file below.",
+        description="Paste the text as copied from the web, or a page's HTML, or upload a file.",
     )
-    file = FileField("Or upload a file", description=".txt, .md or .html, UTF-8, at most 400 KB.")
+    file = FileField(
+        "Or upload a file",
+        description=".txt, .md, or a saved web page (.html), at most 5 MB. Pages may use any "
+        "encoding they declare; text files must be UTF-8.",
+    )
     format = SelectField(
         "Format",
         choices=[
@@ -121,6 +146,8 @@ class SourceReviewForm(SourceMetadataForm):
         description="One paragraph per block; a blank line separates paragraphs. Add a blank "
         "line to split a paragraph, remove one to merge two; then preview again.",
     )
+    removed = HiddenField()
+    shown = HiddenField()  # digest of the paragraphs the preview's buttons refer to
     replace = BooleanField("Replace the existing source with this id (paragraph numbers are kept)")
     preview = SubmitField("Preview again")
     save = SubmitField("Save source")

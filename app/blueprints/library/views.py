@@ -9,6 +9,7 @@ against the database as it is then, so a copy changed in the browser is never tr
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from flask import (
@@ -32,6 +33,13 @@ from app import authz, library
 from app.banks import gift
 from app.banks.articles import SourceDocument, render_source_file, split_sentences
 from app.banks.schema import MAX_FILE_BYTES, student_view
+from app.banks.source_review import (
+    ReviewError,
+    ReviewState,
+    decode_removed,
+    encode_removed,
+    text_digest,
+)
 from app.blueprints.library.forms import (
     BankUploadForm,
     ConfirmLoadForm,
@@ -40,7 +48,7 @@ from app.blueprints.library.forms import (
     SourceImportForm,
     SourceReviewForm,
 )
-from app.extensions import db
+from app.extensions import csrf, db
 from app.library import LibraryError, UploadCheck
 
 bp = Blueprint("library", __name__, url_prefix="/teach")
@@ -52,10 +60,36 @@ METADATA = ("id", "title", "publication", "date", "url", "author")
 
 
 @bp.before_request
-def _instructors_only() -> None:
+def _instructors_only() -> tuple[str, int] | None:
     """Every library route: anonymous users are sent to log in, students get a 404."""
     _refuse_oversized_body()
     authz.library_instructor()
+    too_large = _page_too_large()
+    if too_large is not None:
+        return too_large
+    # exempt from the app-wide check, which reads the body before the limit for pages is
+    # raised; checked here instead, once it is
+    if (
+        request.endpoint == "library.import_source"
+        and request.method == "POST"
+        and current_app.config.get("WTF_CSRF_ENABLED", True)
+    ):
+        csrf.protect()
+    return None
+
+
+def _page_too_large() -> tuple[str, int] | None:
+    """The import form again with the size and the limit, for a page over the upload limit."""
+    size = request.content_length or 0
+    if request.endpoint != "library.import_source" or size <= library.MAX_SOURCE_BYTES + 64 * 1024:
+        return None
+    form = SourceImportForm(formdata=None)
+    form.file.errors = [
+        f"The upload is {size / (1024 * 1024):.1f} MB; pages of at most "
+        f"{library.MAX_SOURCE_BYTES // (1024 * 1024)} MB are read. Save the page as HTML only "
+        "(without images), or copy the article's text and paste it."
+    ]
+    return render_template("library/source_import.html", form=form), 413
 
 
 def _refuse_oversized_body() -> None:
@@ -66,6 +100,14 @@ def _refuse_oversized_body() -> None:
     """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
+    if request.endpoint == "library.import_source":
+        # saved news pages are large: room for a 5 MB page in a file or a form field
+        if (request.content_length or 0) > library.MAX_SOURCE_BYTES + 64 * 1024:
+            request.form = ImmutableMultiDict()  # type: ignore[misc]
+            request.files = ImmutableMultiDict()  # type: ignore[misc]
+            return  # answered with the form and the limit once the user is known
+        request.max_content_length = library.MAX_SOURCE_BYTES + 64 * 1024
+        request.max_form_memory_size = library.MAX_SOURCE_BYTES + 64 * 1024
     try:
         request.form  # noqa: B018 (parse now)
         request.files  # noqa: B018
@@ -161,6 +203,7 @@ def sources() -> str:
 
 
 @bp.route("/sources/import", methods=["GET", "POST"])
+@csrf.exempt  # checked in _instructors_only, after the upload limit for pages is set
 def import_source() -> str | tuple[str, int]:
     form = SourceImportForm()
     if not form.validate_on_submit():
@@ -172,8 +215,8 @@ def import_source() -> str | tuple[str, int]:
         if has_file:
             if (form.text.data or "").strip():
                 raise LibraryError("Paste the text or upload a file, not both.")
-            raw = library.decode_text(_read(upload, library.MAX_SOURCE_BYTES), "The file")
             name = upload.filename if upload else None
+            raw = library.decode_upload(_read(upload, library.MAX_SOURCE_BYTES), name)
         else:
             raw = form.text.data or ""
             if not raw.strip():
@@ -181,40 +224,107 @@ def import_source() -> str | tuple[str, int]:
             library.check_plain_text(raw)
             name = None
         fmt = library.article_format(form.format.data, name, raw)
-        paragraphs = library.clean_for_review(raw, fmt)
+        extraction = library.extract_for_review(raw, fmt)
     except LibraryError as exc:
         (form.file if has_file else form.text).errors = [str(exc)]
         return render_template("library/source_import.html", form=form), 400
+    found = extraction.metadata
+    given = {name: getattr(form, name).data or "" for name in METADATA}
+    prefill = {
+        "title": given["title"] or found.title or "",
+        "publication": given["publication"] or found.publication or "",
+        "date": given["date"] or found.date or "",
+        "url": given["url"] or found.url or "",
+        "author": given["author"] or found.author or "",
+    }
+    prefill["id"] = given["id"] or library.suggest_source_id(prefill["title"])
     review = SourceReviewForm(
         formdata=None,
-        **{name: getattr(form, name).data for name in METADATA},
-        paragraphs="\n\n".join(paragraphs),
+        **prefill,
+        paragraphs="\n\n".join(extraction.paragraphs),
+        removed=encode_removed(extraction.removed),
     )
-    return _review_page(review, paragraphs, fmt=fmt)
+    filled = [n for n in METADATA if n != "id" and prefill[n] and not given[n]]
+    return _review_page(
+        review,
+        ReviewState(extraction.paragraphs, extraction.removed),
+        fmt=fmt,
+        warnings=extraction.warnings,
+        filled=filled,
+        method=extraction.method,
+    )
 
 
 def _review_page(
-    form: SourceReviewForm, paragraphs: list[str] | tuple[str, ...], status: int = 200, **kw: Any
+    form: SourceReviewForm, state: ReviewState, status: int = 200, **kw: Any
 ) -> tuple[str, int]:
+    paragraphs = state.paragraphs
+    form.shown.data = text_digest(paragraphs)
     numbered = [(n, p, split_sentences(p)) for n, p in enumerate(paragraphs, start=1)]
     existing = library.source_by_slug(form.id.data) if form.id.data else None
+    removed_after: dict[int, list[tuple[int, Any]]] = {}
+    for index, block in enumerate(state.removed):
+        removed_after.setdefault(min(block.after, len(paragraphs)), []).append((index, block))
     return render_template(
-        "library/source_review.html", form=form, paragraphs=numbered, existing=existing, **kw
+        "library/source_review.html",
+        form=form,
+        paragraphs=numbered,
+        removed=state.removed,
+        removed_after=removed_after,
+        existing=existing,
+        **kw,
     ), status
+
+
+_STEP = re.compile(r"(delete|join|restore|split):(\d{1,6})(?:\.(\d{1,6}))?\Z")
+
+
+def _apply_step(state: ReviewState, step: str) -> ReviewState:
+    """One review step named by the button pressed (``delete:3``, ``split:3.2``, ...)."""
+    match = _STEP.match(step)
+    if match is None:
+        raise ReviewError("That review step is not known; preview again.")
+    action, number, sentence = match[1], int(match[2]), match[3]
+    if action == "delete":
+        return state.delete(number)
+    if action == "join":
+        return state.join(number)
+    if action == "restore":
+        return state.restore(number)
+    if sentence is None:
+        raise ReviewError("Say before which sentence to split the paragraph.")
+    return state.split(number, int(sentence))
 
 
 @bp.post("/sources/review")
 def review_source() -> Response | tuple[str, int]:
     form = SourceReviewForm()
     paragraphs: tuple[str, ...] = ()
+    removed = decode_removed(form.removed.data)
+    step = request.form.get("step", "")
     valid = form.validate_on_submit()
     try:
         paragraphs = library.paragraphs_from_review(form.paragraphs.data or "")
     except LibraryError as exc:
         form.paragraphs.errors = [*form.paragraphs.errors, str(exc)]
         valid = False
+    state = ReviewState(paragraphs, tuple(removed))
+    if step and paragraphs:
+        try:
+            if form.shown.data != text_digest(paragraphs):
+                raise ReviewError(
+                    "The text was edited after this preview, so the paragraph numbers of the "
+                    "buttons may have changed. The preview now shows the edited text: try again."
+                )
+            state = _apply_step(state, step)
+        except ReviewError as exc:
+            form.paragraphs.errors = [*form.paragraphs.errors, str(exc)]
+            return _review_page(form, state, 400)
+        form.paragraphs.data = "\n\n".join(state.paragraphs)
+        form.removed.data = encode_removed(state.removed)
+        return _review_page(form, state, step=step)
     if not valid:
-        return _review_page(form, paragraphs, 400)
+        return _review_page(form, state, 400)
     try:
         doc = library.build_document(
             **{name: getattr(form, name).data or None for name in METADATA if name != "id"},
@@ -223,16 +333,16 @@ def review_source() -> Response | tuple[str, int]:
         )
     except LibraryError as exc:
         form.id.errors = [str(exc)]
-        return _review_page(form, paragraphs, 400)
+        return _review_page(form, state, 400)
     if not form.save.data:
         form.paragraphs.data = "\n\n".join(doc.paragraphs)
-        return _review_page(form, doc.paragraphs)
+        return _review_page(form, ReviewState(doc.paragraphs, state.removed))
     try:
         source, report = library.save_source(doc, replace=bool(form.replace.data))
     except LibraryError as exc:
         db.session.rollback()
         form.id.errors = [str(exc)]
-        return _review_page(form, doc.paragraphs, 409)
+        return _review_page(form, ReviewState(doc.paragraphs, state.removed), 409)
     db.session.commit()
     if report.sources_added:
         flash(f"Source “{source.slug}” saved with {len(doc.paragraphs)} paragraphs.", "success")
