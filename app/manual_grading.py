@@ -19,6 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
 from app import scoring
+from app.banks import rubrics
 from app.extensions import db
 from app.models import (
     Attempt,
@@ -162,6 +163,7 @@ def record_manual_grade(
     grader: User,
     *,
     criterion_scores: Mapping[str, Any] | None = None,
+    levels: Mapping[str, Any] | None = None,
     score: Any = None,
     comment: str = "",
 ) -> GradeChange:
@@ -169,7 +171,9 @@ def record_manual_grade(
 
     With a rubric, each criterion gets 0..its points (2 dp) and the total is scaled to the slot's
     points (the rubric adds up to the question's own points). Without one, ``score`` is
-    0..max points. Comments go to the student with the review."""
+    0..max points. For a criterion with levels the grader clicks a level (``levels["level_<i>"]``);
+    its points count unless points are entered too (an adjustment, explained in the comment).
+    Comments go to the student with the review."""
     _check_submitted(response)
     if response.state != "needs_grading":
         raise GradingError(
@@ -180,17 +184,36 @@ def record_manual_grade(
     rubric = rubric_of(spec)
     errors: dict[str, str] = {}
     rubric_scores: dict[str, float] | None = None
+    rubric_levels: dict[str, float] | None = None
     if rubric:
         given = criterion_scores or {}
+        clicked = levels or {}
         rubric_scores = {}
+        rubric_levels = {}
         for index, criterion in enumerate(rubric):
             name = f"criterion_{index}"
-            try:
-                rubric_scores[criterion["criterion"]] = parse_points(
-                    given.get(name), float(criterion["points"]), allow_zero=True
-                )
-            except ValueError as exc:
-                errors[name] = str(exc)
+            level = None
+            if criterion.get("levels"):
+                try:
+                    level = rubrics.parse_level(criterion, clicked.get(f"level_{index}"))
+                except ValueError as exc:
+                    errors[f"level_{index}"] = str(exc)
+                    continue
+            raw = given.get(name)
+            if level is not None and (raw is None or str(raw).strip() == ""):
+                rubric_scores[criterion["criterion"]] = level
+            elif criterion.get("levels") and (raw is None or str(raw).strip() == ""):
+                errors[f"level_{index}"] = "Click a level (or enter points below it)."
+                continue
+            else:
+                try:
+                    rubric_scores[criterion["criterion"]] = parse_points(
+                        raw, float(criterion["points"]), allow_zero=True
+                    )
+                except ValueError as exc:
+                    errors[name] = str(exc)
+            if level is not None:
+                rubric_levels[criterion["criterion"]] = level
         if errors:
             raise GradingError(errors)
         total = sum(rubric_scores.values())
@@ -204,6 +227,7 @@ def record_manual_grade(
     old = response.score
     response.manual_score = new_score
     response.rubric_scores = rubric_scores
+    response.rubric_levels = rubric_levels or None
     response.comment = comment
     response.graded_by_id = grader.id
     response.graded_at = utcnow()

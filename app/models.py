@@ -451,6 +451,9 @@ class Response(db.Model):
     feedback: Mapped[list[str]] = mapped_column(JSONType, default=list)
     comment: Mapped[str] = mapped_column(Text, default="")
     rubric_scores: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Criterion → the level the grader clicked (its points), for levelled rubrics; the points
+    # awarded (rubric_scores) may differ when the grader adjusted them.
+    rubric_levels: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -609,3 +612,41 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class QuestionExclusion(db.Model):
+    """Two questions that give each other away and must not share an attempt.
+
+    Kept by stable question key (not id), sorted so each pair is stored one way, because a bank may
+    name a question of another bank that is loaded later. Rows belong to the bank whose question
+    declared them and are replaced whenever that bank is loaded."""
+
+    __tablename__ = "question_exclusion"
+    __table_args__ = (
+        UniqueConstraint("first_key", "second_key", "bank_id"),
+        CheckConstraint("first_key < second_key", name="sorted"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id", ondelete="CASCADE"), index=True)
+    first_key: Mapped[str] = mapped_column(String(120), index=True)
+    second_key: Mapped[str] = mapped_column(String(120), index=True)
+    declared_by: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SourceNote(db.Model):
+    """A background note beside an article: what a first-year reader needs, with its sources.
+
+    Written by the course's authors (question_banks/notes/), never part of the article itself."""
+
+    __tablename__ = "source_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("source.id", ondelete="CASCADE"), unique=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

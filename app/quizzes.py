@@ -19,8 +19,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from app import deadlines, review
+from app.banks import exclusions
 from app.banks.schema import DIFFICULTIES, QUESTION_TYPES, SKILLS
 from app.extensions import db
 from app.models import (
@@ -32,6 +34,7 @@ from app.models import (
     Course,
     Enrolment,
     Question,
+    QuestionExclusion,
     QuestionVersion,
     Quiz,
     QuizSlot,
@@ -420,18 +423,35 @@ def draws_feasible(demands: Sequence[tuple[int, set[int]]]) -> bool:
     return all(assign(unit, set()) for unit in range(len(units)))
 
 
+def excluded_by_id() -> dict[int, set[int]]:
+    """Question id → the ids it must not share an attempt with (declared pairs of loaded
+    questions; a pair naming a question not loaded yet has no effect until it is)."""
+    first = aliased(Question)
+    second = aliased(Question)
+    rows = db.session.execute(
+        select(first.id, second.id)
+        .select_from(QuestionExclusion)
+        .join(first, first.key == QuestionExclusion.first_key)
+        .join(second, second.key == QuestionExclusion.second_key)
+    ).all()
+    return exclusions.exclusion_map((a, b) for a, b in rows)
+
+
 def _check_draws(quiz: Quiz, rules: Sequence[DrawRule], fixed_ids: Iterable[int]) -> str | None:
     fixed = set(fixed_ids)
+    excluded = excluded_by_id()
+    shut_out = set().union(*(excluded.get(i, set()) for i in fixed)) if fixed else set()
     demands = []
     for rule in rules:
-        pool = set(db.session.scalars(_draw_pool_query(rule))) - fixed
+        pool = set(db.session.scalars(_draw_pool_query(rule))) - fixed - shut_out
         demands.append((rule.count, pool))
     if draws_feasible(demands):
         return None
     return (
         "Not enough questions match: the draws in this quiz need "
         f"{sum(r.count for r in rules)} different questions in all, but the banks (leaving out "
-        "the questions already chosen by hand) do not have that many that fit. Lower the count "
+        "the questions already chosen by hand and those that give them away) do not have that "
+        "many that fit. Lower the count "
         "or widen the skill, difficulty or type."
     )
 
@@ -486,6 +506,22 @@ def add_questions(
     if duplicates:
         keys = db.session.scalars(select(Question.key).where(Question.id.in_(duplicates)))
         raise QuizError({"question_ids": f"Already in this quiz: {', '.join(keys)}."})
+    clashes = exclusions.conflicts([*already, *wanted], excluded_by_id())
+    if clashes:
+        keys = dict(
+            db.session.execute(
+                select(Question.id, Question.key).where(
+                    Question.id.in_({i for pair in clashes for i in pair})
+                )
+            ).all()
+        )
+        listed = "; ".join(f"{keys[a]} and {keys[b]}" for a, b in clashes)
+        raise QuizError(
+            {
+                "question_ids": "These questions give each other away (their banks declare "
+                f"that they must not appear in one attempt): {listed}. Keep one of each pair."
+            }
+        )
     problem = _check_draws(quiz, _slot_rules(quiz), already | set(wanted))
     if problem:
         raise QuizError({"question_ids": "Adding these would leave a draw short. " + problem})
@@ -529,7 +565,10 @@ def add_draw(
     fixed = {s.question_id for s in quiz.slots if s.question_id is not None}
     problem = _check_draws(quiz, [*_slot_rules(quiz), rule], fixed)
     if problem:
-        available = len(set(db.session.scalars(_draw_pool_query(rule))) - fixed)
+        excluded = excluded_by_id()
+        shut_out = set().union(*(excluded.get(i, set()) for i in fixed)) if fixed else set()
+        pool = set(db.session.scalars(_draw_pool_query(rule)))
+        available = len(pool - fixed - shut_out)
         raise QuizError({"count": f"Only {available} question(s) match this draw. {problem}"})
     slot = QuizSlot(
         quiz_id=quiz.id,

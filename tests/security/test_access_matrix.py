@@ -116,6 +116,7 @@ for _endpoint in ["attempt", "items", "overview", "results", "skills", "student"
     POLICY[f"dashboards.{_endpoint}"] = COURSE_INSTRUCTOR
 for _endpoint in ["gradebook_csv", "index", "quiz_csv"]:
     POLICY[f"exports.{_endpoint}"] = COURSE_INSTRUCTOR
+POLICY["misreadings.quiz"] = COURSE_INSTRUCTOR
 for _endpoint in [
     "bank",
     "banks",

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -31,6 +32,34 @@ def rubric_form(
 
     if rubric:
         for index, criterion in enumerate(rubric):
+            levels = criterion.get("levels") or ()
+            if levels:
+                # Click a level (as in Canvas rubrics); the points box below it adjusts.
+                setattr(
+                    RubricForm,
+                    f"level_{index}",
+                    RadioField(
+                        f"{criterion['criterion']} (0–{float(criterion['points']):g})",
+                        choices=[
+                            SelectChoice(f"{float(lv['points']):g}", f"{float(lv['points']):g}")
+                            for lv in levels
+                        ],
+                        validators=[Optional()],
+                        validate_choice=False,  # checked by the service, with a clear message
+                        description=str(criterion.get("description") or ""),
+                    ),
+                )
+                setattr(
+                    RubricForm,
+                    f"criterion_{index}",
+                    StringField(
+                        f"Adjust the points for “{criterion['criterion']}” (optional)",
+                        validators=[Optional()],
+                        description="Leave empty to give the level's points; if you adjust, "
+                        "say why in the comment.",
+                    ),
+                )
+                continue
             setattr(
                 RubricForm,
                 f"criterion_{index}",
