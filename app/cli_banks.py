@@ -286,7 +286,9 @@ def import_source_command(
     if several and to_stdout:
         raise click.UsageError("'-o -' prints one article: import one file with it.")
     sources_dir = Path(current_app.config["QUESTION_BANKS"]) / "sources"
-    if several and output is not None:
+    if output is not None and not to_stdout and (several or output.is_dir()):
+        if output.exists() and not output.is_dir():
+            raise click.UsageError(f"{output} is a file: give a folder for several articles.")
         sources_dir, output = output, None
     given = {
         "title": title,
@@ -317,8 +319,13 @@ def import_source_command(
             click.echo(text, nl=False)
             continue
         target = output or sources_dir / f"{doc.id}.md"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"{file}: cannot write {target} ({exc.strerror or exc}).", err=True)
+            failed += 1
+            continue
         words = sum(len(p.split()) for p in doc.paragraphs)
         click.echo(
             f"Wrote {target}: {len(doc.paragraphs)} paragraphs, {words} words "

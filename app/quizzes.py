@@ -572,6 +572,23 @@ def add_draw(
         pool = set(db.session.scalars(_draw_pool_query(rule)))
         available = len(pool - fixed - shut_out)
         raise QuizError({"count": f"Only {available} question(s) match this draw. {problem}"})
+    if points is None:
+        worth = sorted(
+            set(
+                db.session.scalars(
+                    _draw_pool_query(rule).with_only_columns(QuestionVersion.points).distinct()
+                )
+            )
+        )
+        if len(worth) > 1:
+            listed = ", ".join(f"{p:g}" for p in worth)
+            raise QuizError(
+                {
+                    "points": f"The questions this draw can pick are worth {listed} points, so "
+                    "students would get different maxima. Give the draw its points per question "
+                    "(each drawn question is scaled to them)."
+                }
+            )
     slot = QuizSlot(
         quiz_id=quiz.id,
         position=_next_position(quiz),
