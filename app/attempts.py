@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
-from app import deadlines, quizzes, review, skill_totals
+from app import deadlines, grade_events, quizzes, review, skill_totals
 from app.allowances import Allowance, allowance
 from app.attempt_view import (
     InvalidAnswer,
@@ -65,7 +65,8 @@ from app.models import (
     User,
 )
 from app.quiz_articles import articles_to_show, needed_sources, question_sources
-from app.scoring import auto_mark, first_set, set_attempt_totals, waits_for_person
+from app.quiz_maximum import draw_points
+from app.scoring import auto_mark, first_set, round_points, set_attempt_totals, waits_for_person
 
 log = logging.getLogger(__name__)
 
@@ -423,6 +424,8 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
         }
     used = set(fixed)
     excluded = quizzes.excluded_by_id()
+    # Points per drawn question, by the rule of app.quiz_maximum (scaled when they differ).
+    each: dict[int, float] = {}
     entries: list[tuple[QuizSlot, QuestionVersion]] = []
     for slot in slots:
         if slot.question_id is not None:
@@ -442,6 +445,7 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
         if slot.draw_type:
             stmt = stmt.where(QuestionVersion.type == slot.draw_type)
         candidates = {qv.question_id: qv for qv in db.session.scalars(stmt)}
+        each[slot.id] = draw_points(slot.points, (qv.points for qv in candidates.values()))[0]
         picked = [
             candidates[question_id]
             for question_id in exclusions.draw(
@@ -460,7 +464,7 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
     total = 0.0
     for i, (slot, qv) in enumerate(entries, start=1):
         _SPECS.put(qv.id, qv.spec)
-        points = slot.points if slot.points is not None else qv.points
+        points = slot.points if slot.points is not None else each.get(slot.id, qv.points)
         total += points
         db.session.add(
             Response(
@@ -475,7 +479,7 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
                 seq=0,
             )
         )
-    attempt.max_score = round(total, 2)
+    attempt.max_score = round_points(total)
     db.session.flush()
     return len(entries)
 
@@ -800,6 +804,7 @@ def _finalise(attempt: Attempt, now: datetime, by: str) -> None:
         attempt, (s[:4] for s in scored), {v: spec["skill"] for v, spec in specs.items()}
     )
     db.session.flush()
+    grade_events.attempt_scored(attempt)
 
 
 def is_overdue(attempt: Attempt | AttemptPage, now: datetime) -> bool:

@@ -280,14 +280,31 @@ def override_response(response: Response, by: User, score: Any, reason: str) -> 
     return _rescore(response, by, "override", old, reason)
 
 
-def override_attempt(attempt: Attempt, by: User, total: Any, reason: str) -> GradeChange:
-    """Override an attempt's total (None or "" clears it, back to the sum of its questions)."""
+def override_attempt(
+    attempt: Attempt, by: User, total: Any, reason: str, *, extra_credit: bool = False
+) -> GradeChange:
+    """Override an attempt's total (None or "" clears it, back to the sum of its questions).
+
+    A total above the attempt's maximum is refused unless the instructor marks the override
+    as extra credit (up to twice the maximum); it is then recorded as such in the audit
+    trail and exported as it stands (docs/exports.md: Canvas keeps it, Moodle caps it unless
+    its "Unlimited grades" setting is on)."""
     if attempt.state != AttemptState.SUBMITTED:
         raise GradingError("This attempt is still in progress.")
     reason = _check_text(reason, "reason", MAX_REASON, required=True)
-    new_override = _requested_override(
-        total, attempt.max_score, attempt.score_override, "total", "Enter the new total."
-    )
+    ceiling = 2 * attempt.max_score if extra_credit else attempt.max_score
+    try:
+        new_override = _requested_override(
+            total, ceiling, attempt.score_override, "total", "Enter the new total."
+        )
+    except GradingError as exc:
+        if not extra_credit and "total" in exc.errors:
+            exc.errors["total"] += " To give extra credit above the maximum, tick “Extra credit”."
+        raise
+    if extra_credit and (new_override is None or new_override <= attempt.max_score):
+        raise GradingError(
+            {"total": f"Extra credit is a total above the maximum of {attempt.max_score:g}."}
+        )
     old = attempt.score
     attempt.score_override = new_override
     scoring.recompute_attempt_total(attempt)
@@ -295,7 +312,7 @@ def override_attempt(attempt: Attempt, by: User, total: Any, reason: str) -> Gra
         attempt_id=attempt.id,
         response_id=None,
         changed_by_id=by.id,
-        kind="attempt_override",
+        kind="extra_credit" if extra_credit else "attempt_override",
         old_score=old,
         new_score=attempt.score,
         reason=reason,

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from app import deadlines, review
+from app import deadlines, grade_events, review
 from app.banks import exclusions
 from app.banks.schema import DIFFICULTIES, QUESTION_TYPES, SKILLS
 from app.extensions import db
@@ -229,6 +229,7 @@ def update_quiz(quiz: Quiz, settings: QuizSettings) -> Quiz:
             quiz, articles_to_show(settings.source_slugs, [s.slug for s in available_sources(quiz)])
         )
     db.session.flush()
+    grade_events.quiz_changed(quiz)
     return quiz
 
 
@@ -552,6 +553,7 @@ def add_questions(
         slots.append(slot)
     db.session.flush()
     _add_missing_sources(quiz)
+    grade_events.quiz_changed(quiz)
     return slots
 
 
@@ -581,6 +583,23 @@ def add_draw(
         pool = set(db.session.scalars(_draw_pool_query(rule)))
         available = len(pool - fixed - shut_out)
         raise QuizError({"count": f"Only {available} question(s) match this draw. {problem}"})
+    if points is None:
+        worth = sorted(
+            set(
+                db.session.scalars(
+                    _draw_pool_query(rule).with_only_columns(QuestionVersion.points).distinct()
+                )
+            )
+        )
+        if len(worth) > 1:
+            listed = ", ".join(f"{p:g}" for p in worth)
+            raise QuizError(
+                {
+                    "points": f"The questions this draw can pick are worth {listed} points, so "
+                    "students would get different maxima. Give the draw its points per question "
+                    "(each drawn question is scaled to them)."
+                }
+            )
     slot = QuizSlot(
         quiz_id=quiz.id,
         position=_next_position(quiz),
@@ -595,6 +614,7 @@ def add_draw(
     quiz.slots.append(slot)
     db.session.flush()
     _add_missing_sources(quiz)
+    grade_events.quiz_changed(quiz)
     return slot
 
 
@@ -626,6 +646,7 @@ def update_slot(quiz: Quiz, slot_id: int, *, points: float | None, page: int) ->
     slot.points = points
     slot.page = page
     db.session.flush()
+    grade_events.quiz_changed(quiz)
     return slot
 
 
@@ -635,6 +656,7 @@ def remove_slot(quiz: Quiz, slot_id: int) -> None:
     quiz.slots.remove(slot)
     db.session.flush()
     _renumber(quiz)
+    grade_events.quiz_changed(quiz)
 
 
 def move_slot(quiz: Quiz, slot_id: int, direction: int) -> None:

@@ -267,3 +267,58 @@ def test_draw_comes_up_short_only_when_clashes_leave_too_few() -> None:
     excluded = exclusions.exclusion_map([(1, 2), (1, 3), (2, 3)])
     picked = exclusions.draw(random.Random(1), [1, 2, 3], 2, set(), excluded)
     assert len(picked) == 1
+
+
+# --------------------------------------------------------------------------- GIFT round trip
+
+
+def _real(qid: str) -> dict:
+    from pathlib import Path
+
+    banks, _ = load_bank_paths([Path(__file__).parents[2] / "question_banks"])
+    return next(q.spec for b in banks for q in b.questions if q.id == qid)
+
+
+def test_gift_round_trip_keeps_rubric_levels_and_misreading_labels() -> None:
+    from app.banks.gift import export_gift_with_report, gift_to_bank_yaml, parse_gift
+
+    essay, single = _real("km-essay-perspective"), _real("tc-bomb-proof")
+    text, problems = export_gift_with_report([essay, single])
+    assert not [p for p in problems if "rubric" in p.message]
+    assert text.count("// hustings: ") == 2
+    imported = parse_gift(text)
+    assert not [p for p in imported.problems if "placeholder rubric" in p.message]
+    yaml_text = gift_to_bank_yaml(
+        imported, bank_id="round-trip", title="Round trip", sources=[{"id": "kamikaze"}]
+    )
+    from app.banks.schema import parse_bank
+
+    bank, bank_problems = parse_bank(
+        yaml_text,
+        filename="rt.yaml",
+        known_sources={s.id: s for s in _sources()},
+    )
+    assert bank is not None, bank_problems
+    essay2, single2 = bank.questions
+    assert essay2.spec["rubric"] == essay["rubric"]
+    assert essay2.spec["points"] == essay["points"]
+    assert essay2.spec["model_answer"] == essay["model_answer"]
+    labels = [o.get("misreading") for o in single["options"]]
+    assert [o.get("misreading") for o in single2.spec["options"]] == labels
+
+
+def _sources():
+    from pathlib import Path
+
+    banks, _ = load_bank_paths([Path(__file__).parents[2] / "question_banks"])
+    return {s for b in banks for s in b.sources}
+
+
+def test_a_broken_hustings_comment_is_a_warning_not_a_failure() -> None:
+    from app.banks.gift import parse_gift
+
+    result = parse_gift('// hustings: {"rubric": [\n::q::Discuss.{}\n')
+    assert len(result.questions) == 1
+    assert any("not valid JSON" in p.message for p in result.problems)
+    mismatched = parse_gift('// hustings: {"misreadings": ["too-literal"]}\n::q::Pick.{=A ~B ~C}\n')
+    assert any("do not match the answers" in p.message for p in mismatched.problems)

@@ -7,7 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -102,6 +109,10 @@ class AttemptOverrideForm(FlaskForm):
         "New total",
         validators=[Optional()],
         description="Leave empty to go back to the sum of the question scores.",
+    )
+    extra_credit = BooleanField(
+        "Extra credit",
+        description="Allows a total above the maximum (up to twice it); exported as it is.",
     )
     reason = _reason_field()
     submit = SubmitField("Override total")

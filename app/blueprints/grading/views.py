@@ -260,7 +260,13 @@ def override_attempt(attempt_id: int) -> Response | tuple[str, int]:
     form = AttemptOverrideForm(prefix="total")
     if form.validate_on_submit():
         try:
-            manual_grading.override_attempt(attempt, _me(), form.total.data, form.reason.data or "")
+            manual_grading.override_attempt(
+                attempt,
+                _me(),
+                form.total.data,
+                form.reason.data or "",
+                extra_credit=bool(form.extra_credit.data),
+            )
         except manual_grading.GradingError as exc:
             db.session.rollback()
             _errors_into(form, exc.errors)
