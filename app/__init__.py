@@ -10,11 +10,13 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
 from flask.globals import request_ctx
+from limits.errors import StorageError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import links, mail, passwords, sessions
+from app import links, lti, mail, passwords, sessions
 from app.blueprints import BLUEPRINTS
 from app.cli import register_cli
 from app.config import INSTANCE, ROOT, Defaults, environment_overrides
@@ -66,8 +68,10 @@ def create_app(
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    _refuse_weak_secret_key(app)
     if app.debug:
         app.config["SESSION_COOKIE_SECURE"] = False
+    sessions.host_only_cookie(app)
     if app.config.get("SECRET_KEY_FALLBACKS") and not app.config.get("WTF_CSRF_SECRET_KEY"):
         # Forms served before a key rotation must still submit: CSRF tokens are checked
         # against the old keys too, as Flask does for the session (newest key last, to sign).
@@ -107,6 +111,7 @@ def create_app(
     limiter.init_app(app)
 
     _register_blueprints(app)
+    lti.init_app(app, CSP)
     _register_request_hooks(app)
     _register_error_handlers(app)
 
@@ -121,6 +126,23 @@ def _instance_secret_key(instance: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _refuse_weak_secret_key(app: Flask) -> None:
+    """A short key can be guessed offline from one session cookie, and then any session
+    forged: refuse it everywhere but tests, debug runs and ``hustings serve --demo``."""
+    if app.testing or app.debug or os.environ.get("HUSTINGS_DEMO") == "1":
+        return
+    key = app.config["SECRET_KEY"]
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(
+            f"SECRET_KEY is {len(key)} characters long; use at least {MIN_SECRET_KEY_LENGTH} "
+            "random characters (python3 -c 'import secrets; print(secrets.token_hex(32))'), or "
+            "unset it to use the key kept in instance/secret_key. See docs/deployment.md."
+        )
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -143,7 +165,8 @@ def _register_request_hooks(app: Flask) -> None:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
+        if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+            headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         if app.config["HSTS"] and request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
@@ -198,6 +221,23 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _server_error(exc: Exception) -> Any:
         db.session.rollback()
+        if isinstance(exc, TimeoutError):
+            # The client sent its request too slowly (``hustings serve --read-timeout``).
+            log.warning("client too slow on %s %s", request.method, request.path)
+            return render_error(
+                408, "Too slow", "The request arrived too slowly. Check the connection."
+            )
+        if isinstance(exc, RedisError | StorageError):
+            # The attempt counter (Flask-Limiter's storage) is unreachable: refuse clearly
+            # rather than let an unlimited form through. Logging in and autosave never use it.
+            log.error("attempt-limit storage unreachable on %s %s: %s", request.method,
+                      request.path, exc)  # fmt: skip
+            return render_error(
+                503,
+                "Service unavailable",
+                "This form cannot be checked right now (the service that counts attempts is "
+                "unreachable). Try again in a minute.",
+            )
         if is_bad_value(exc):
             # A value the database refused (a NUL, a number beyond a column): the sender's to
             # fix, not an outage to retry.

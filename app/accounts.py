@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from argon2.exceptions import HashingError
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -28,10 +30,12 @@ from app.models import (
     User,
     utcnow,
 )
-from app.passwords import hash_password, verify_password
+from app.passwords import hash_password, needs_rehash, verify_password
 from app.roster import RosterProblem, RosterRow
 
 INVITATION_LINK_LIFETIME = timedelta(days=14)
+
+log = logging.getLogger(__name__)
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I confusion
 
@@ -79,6 +83,13 @@ def create_user(
 def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
+    if ok and user is not None and needs_rehash(user.password_hash or ""):
+        # Hashed with weaker parameters than today's: upgrade while we know the password.
+        # A failed upgrade (parameters argon2 refuses) must not refuse a correct password.
+        try:
+            user.password_hash = hash_password(password)
+        except HashingError:
+            log.exception("could not rehash the password of %s", user.email)
     return user if ok else None
 
 

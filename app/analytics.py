@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from app import skill_totals, statistics
+from app import quiz_maximum, skill_totals, statistics
 from app.banks.schema import SKILLS
 from app.extensions import db
 from app.models import (
@@ -48,11 +48,11 @@ from app.models import (
     Attempt,
     AttemptSkillTotals,
     AttemptState,
+    Bank,
     Enrolment,
     Question,
     QuestionVersion,
     Quiz,
-    QuizSlot,
     Response,
     Role,
     User,
@@ -182,14 +182,23 @@ def graded_subquery(course_id: int, quiz_ids: Sequence[int] | None = None) -> An
 
 
 def counted_attempts(
-    course_id: int, quiz_ids: Sequence[int] | None, which: str, user_id: int | None = None
+    course_id: int,
+    quiz_ids: Sequence[int] | None,
+    which: str,
+    user_id: int | None = None,
+    *,
+    graded_only: bool = False,
 ) -> Select[Any]:
     """Ids of the attempts a statistic counts: ``graded`` (the attempts that count by each
     quiz's grading method; all of them under "average"), ``first`` or ``all``. It ranks with
-    the one window it needs (``ranked_attempts`` computes five more)."""
+    the one window it needs (``ranked_attempts`` computes five more). ``graded_only`` leaves
+    out attempts awaiting grading *before* choosing (Moodle's statistics rule), so the
+    highest fully graded attempt is the one that counts."""
     if which not in ATTEMPT_CHOICES:
         raise AnalyticsError(f"unknown attempts choice {which!r}")
     where = _ranked_where(course_id, quiz_ids, user_id)
+    if graded_only:
+        where.append(Attempt.needs_grading.is_(false()))
     if which == "all":
         return select(Attempt.id).join(Quiz, Quiz.id == Attempt.quiz_id).where(*where)
     order = (Attempt.number,) if which == "first" else _rank_order()
@@ -321,7 +330,7 @@ class CourseOverview:
 
 def course_overview(course_id: int) -> CourseOverview:
     """Per quiz: submissions, mean and median grade, who has not attempted, what needs
-    grading. Six queries whatever the class size."""
+    grading. Nine queries whatever the class size (three for the quiz maxima)."""
     quizzes = db.session.scalars(
         select(Quiz).where(Quiz.course_id == course_id).order_by(Quiz.id)
     ).all()
@@ -332,12 +341,14 @@ def course_overview(course_id: int) -> CourseOverview:
 
     # Count, mean and median per quiz in one pass: number the grades within each quiz and
     # average the middle one or two.
+    # Grades as shares of each attempt's own maximum, so an attempt laid out with other points
+    # is scaled to the quiz maximum (app.quiz_maximum) as on every other page.
+    share = func.coalesce(g.c.grade, 0.0) / case((g.c.max_grade > 0, g.c.max_grade), else_=null())
     numbered = select(
         g.c.quiz_id,
-        g.c.grade,
-        g.c.max_grade,
+        share.label("share"),
         g.c.n_attempts,
-        func.row_number().over(partition_by=g.c.quiz_id, order_by=g.c.grade).label("rn"),
+        func.row_number().over(partition_by=g.c.quiz_id, order_by=share).label("rn"),
         func.count().over(partition_by=g.c.quiz_id).label("n"),
     ).subquery()
     middle = or_(numbered.c.rn == (numbered.c.n + 1) // 2, numbered.c.rn == numbered.c.n // 2 + 1)
@@ -348,12 +359,12 @@ def course_overview(course_id: int) -> CourseOverview:
                 numbered.c.quiz_id,
                 func.count().label("n"),
                 func.sum(numbered.c.n_attempts).label("attempts"),
-                func.avg(numbered.c.grade).label("mean"),
-                func.avg(case((middle, func.coalesce(numbered.c.grade, 0.0)))).label("median"),
-                func.max(numbered.c.max_grade).label("max_total"),
+                func.avg(numbered.c.share).label("mean"),
+                func.avg(case((middle, func.coalesce(numbered.c.share, 0.0)))).label("median"),
             ).group_by(numbered.c.quiz_id)
         )
     }
+    maxima = quiz_maximum.quiz_maxima([q.id for q in quizzes])
 
     # Who has not submitted anything: students × quizzes with no submitted attempt (NOT EXISTS
     # probes the (quiz, user, number) unique index, so this stays fast for big classes).
@@ -413,9 +424,11 @@ def course_overview(course_id: int) -> CourseOverview:
     summaries = []
     for quiz in quizzes:
         s = stats.get(quiz.id)
-        mean = float(s.mean) if s is not None and s.mean is not None else None
-        med = float(s.median) if s is not None and s.median is not None else None
-        max_total = float(s.max_total) if s is not None and s.max_total is not None else None
+        max_total = maxima.get(quiz.id) or None
+        mean = med = None
+        if s is not None and s.mean is not None and max_total:
+            mean = float(s.mean) * max_total
+            med = float(s.median or 0.0) * max_total
         p = pending.get(quiz.id)
         summaries.append(
             QuizSummary(
@@ -501,6 +514,18 @@ class QuizResults:
     median_pct: float | None
 
 
+def _out_of_quiz(
+    grade: float | None, own_max: float | None, quiz_max: float
+) -> tuple[float | None, float | None]:
+    """A grade and its maximum as the quiz maximum reports them (app.quiz_maximum): an
+    attempt laid out with other points is scaled; a quiz without slots keeps its own."""
+    if grade is None:
+        return None, float(own_max) if own_max is not None else None
+    if not quiz_max:
+        return float(grade), float(own_max) if own_max is not None else None
+    return quiz_maximum.scale_to(float(grade), own_max, quiz_max), quiz_max
+
+
 def _sort_key(sort: str) -> Any:
     state_order = {"not_attempted": 0, "in_progress": 1, "submitted": 2, "needs_grading": 3}
     keys = {
@@ -564,9 +589,11 @@ def quiz_results(
     ):
         links[a.user_id].append(AttemptLink(a.id, a.number, a.state, a.score, False))
 
+    out_of = quiz_maximum.quiz_maxima([quiz.id])[quiz.id]
     all_rows = []
     for row in db.session.execute(stmt):
         counted = row.attempt_id
+        grade, max_grade = _out_of_quiz(row.grade, row.max_grade, out_of)
         all_rows.append(
             ResultRow(
                 user_id=row.user_id,
@@ -575,8 +602,8 @@ def quiz_results(
                 student_number=row.student_number or "",
                 section=row.section or "",
                 attempts=row.n_attempts or 0,
-                grade=float(row.grade) if row.grade is not None else None,
-                max_grade=float(row.max_grade) if row.max_grade is not None else None,
+                grade=grade,
+                max_grade=max_grade,
                 graded_attempt_id=counted,
                 started_at=row.started_at,
                 submitted_at=row.submitted_at,
@@ -623,6 +650,12 @@ def quiz_results(
 
 # --------------------------------------------------------------------------- item analysis
 
+# What to do with an attempt that holds an answer still waiting for a person.
+PENDING_CHOICES: dict[str, str] = {
+    "leave_out": "Leave out attempts awaiting grading (as Moodle does)",
+    "count_zero": "Count answers awaiting grading as 0",
+}
+
 
 @dataclass(frozen=True)
 class OptionRow:
@@ -636,8 +669,14 @@ class OptionRow:
 
 @dataclass(frozen=True)
 class ItemRow:
-    question_version_id: int
+    """A slot of the quiz (Moodle's row), or under a slot one question drawn there (a
+    sub-row, ``is_sub``). ``question_version_id`` and the question fields are set when the
+    row is about one question version: a sub-row, or a slot that only ever held one."""
+
+    anchor: str
     label: str
+    description: str
+    question_version_id: int | None
     key: str
     version: int
     type: str
@@ -646,6 +685,9 @@ class ItemRow:
     stats: statistics.ItemStats
     options: tuple[OptionRow, ...]
     pending: int
+    is_draw: bool = False
+    is_sub: bool = False
+    questions: tuple[ItemRow, ...] = ()
 
     @property
     def reasons(self) -> list[str]:
@@ -657,165 +699,114 @@ class ItemAnalysis:
     which: str
     quiz: statistics.QuizStats
     items: tuple[ItemRow, ...]
+    pending_rule: str = "leave_out"
+    left_out_pending: int = 0  # attempts awaiting grading left out (leave_out)
+    max_total: float = 0.0
 
     @property
     def flagged(self) -> tuple[ItemRow, ...]:
-        return tuple(i for i in self.items if i.stats.needs_checking)
+        rows = [r for item in self.items for r in (item, *item.questions)]
+        return tuple(r for r in rows if r.stats.needs_checking)
 
 
-def _sorted_xr(base: Any) -> Any:
-    """Σ x₍ₖ₎·r₍ₖ₎ per item: item marks and rest-of-quiz marks each sorted, paired by rank.
-
-    Rather than joining two ranked copies of every response (quadratic without an index),
-    the k-th smallest mark is read from the few distinct marks of the item and their
-    cumulative counts: the rest-of-quiz row of rank k pairs with the mark whose cumulative
-    range (hi − c, hi] holds k. The join is responses × distinct marks.
-    """
-    rest = base.c.t - base.c.x
-    ranked_rest = select(
-        base.c.item,
-        rest.label("rest"),
-        func.row_number().over(partition_by=base.c.item, order_by=rest).label("k"),
-    ).subquery("ranked_rest")
-    marks = (
-        select(base.c.item, base.c.x, func.count().label("c"))
-        .group_by(base.c.item, base.c.x)
-        .subquery("marks")
-    )
-    ranges = select(
-        marks.c.item,
-        marks.c.x,
-        marks.c.c,
-        func.sum(marks.c.c).over(partition_by=marks.c.item, order_by=marks.c.x).label("hi"),
-    ).subquery("ranges")
-    return (
-        select(ranked_rest.c.item, func.sum(ranges.c.x * ranked_rest.c.rest).label("sxr"))
-        .join(
-            ranges,
-            and_(
-                ranges.c.item == ranked_rest.c.item,
-                ranked_rest.c.k > ranges.c.hi - ranges.c.c,
-                ranked_rest.c.k <= ranges.c.hi,
-            ),
-        )
-        .group_by(ranked_rest.c.item)
-        .subquery("sorted_xr")
-    )
+@dataclass(frozen=True)
+class _Slot:
+    key: str
+    label: str
+    description: str
+    each: float
+    is_draw: bool
 
 
-def item_sums_sql(
-    course_id: int, quiz_id: int, which: str
-) -> tuple[statistics.TotalSums, list[statistics.ItemSums], dict[str, int], dict[int, int]]:
-    """The sums of docs/item-analysis.md, computed in SQL (one query).
+def _slot_layout(quiz: Quiz) -> tuple[dict[int, quiz_maximum.SlotMaximum], dict[int, str]]:
+    """The quiz's slot maxima by slot id, and a description of each draw slot."""
+    maxima = {m.slot_id: m for m in quiz_maximum.slot_maxima([quiz.id])[quiz.id]}
+    banks = dict(db.session.execute(select(Bank.id, Bank.title)).all())
+    described = {}
+    for slot in quiz.slots:
+        if slot.question_id is None:
+            filters = [
+                f
+                for f in (
+                    skill_label(slot.draw_skill) if slot.draw_skill else None,
+                    slot.draw_difficulty,
+                    slot.draw_type,
+                )
+                if f
+            ]
+            described[slot.id] = f"Random from {banks.get(slot.draw_bank_id or 0, '?')}" + (
+                f" ({', '.join(filters)})" if filters else ""
+            )
+    return maxima, described
 
-    Items are question versions (a random slot gives each drawn question its own row); the
-    mark x is the response's effective score (unanswered or ungraded counts 0) and T is the
-    sum of the attempt's marks (Moodle's summarks). Also returns each item's first position
-    and its number of answers waiting for a person.
 
-    The counted attempts' responses are read once, through the response's attempt index,
-    with T as a window sum over the attempt: joining the responses with a per-attempt
-    subquery of T instead made PostgreSQL scan every response of every course.
-    """
-    x = func.coalesce(Response.score, 0.0)
-    base = (
+def _attempt_marks(
+    quiz: Quiz, counted: Select[Any], maxima: dict[int, Any], described: dict[int, str]
+) -> tuple[list[dict[str, tuple[str, float]]], dict[str, _Slot], dict[int, int]]:
+    """Per counted attempt, slot → (question version, mark on the slot's scale); the slots
+    (Moodle's: a draw of N questions is N slots) and each version's answers awaiting a person.
+    One streamed query over the counted attempts' responses."""
+    attempts: list[dict[str, tuple[str, float]]] = []
+    slots: dict[str, _Slot] = {}
+    pending: dict[int, int] = defaultdict(int)
+    current: dict[str, tuple[str, float]] = {}
+    current_id = None
+    seen_in_slot: dict[int, int] = defaultdict(int)
+    stmt = (
         select(
-            Response.question_version_id.label("item"),
             Response.attempt_id,
-            x.label("x"),
-            func.sum(x).over(partition_by=Response.attempt_id).label("t"),
+            Response.slot_id,
+            Response.question_version_id,
+            QuestionVersion.question_id,
+            Response.score,
             Response.max_points,
-            func.coalesce(QuizSlot.position, Response.position).label("position"),
             case((_pending_response(), 1), else_=0).label("pending"),
         )
-        .outerjoin(QuizSlot, QuizSlot.id == Response.slot_id)
-        .where(Response.attempt_id.in_(counted_attempts(course_id, [quiz_id], which)))
-        .cte("base")
+        .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+        .where(Response.attempt_id.in_(counted))
+        .order_by(Response.attempt_id, Response.position)
     )
-
-    # The totals T: their count, power sums and median (the mean of the middle one or two).
-    per_attempt = (
-        select(base.c.attempt_id, func.max(base.c.t).label("t"))
-        .group_by(base.c.attempt_id)
-        .subquery("per_attempt")
-    )
-    numbered = select(
-        per_attempt.c.t,
-        func.row_number().over(order_by=per_attempt.c.t).label("rn"),
-        func.count().over().label("n"),
-    ).subquery("numbered")
-    t = numbered.c.t
-    middle = or_(numbered.c.rn == (numbered.c.n + 1) // 2, numbered.c.rn == numbered.c.n // 2 + 1)
-    totals = select(
-        func.count().label("total_n"),
-        func.sum(t).label("s1"),
-        func.sum(t * t).label("s2"),
-        func.sum(t * t * t).label("s3"),
-        func.sum(t * t * t * t).label("s4"),
-        func.avg(case((middle, t))).label("median"),
-    ).subquery("totals")
-
-    sums = (
-        select(
-            base.c.item,
-            func.count().label("n"),
-            func.sum(base.c.x).label("sx"),
-            func.sum(base.c.x * base.c.x).label("sx2"),
-            func.sum(base.c.t).label("st"),
-            func.sum(base.c.t * base.c.t).label("st2"),
-            func.sum(base.c.x * base.c.t).label("sxt"),
-            func.max(base.c.max_points).label("max_mark"),
-            func.min(base.c.position).label("position"),
-            func.sum(base.c.pending).label("pending"),
-        )
-        .group_by(base.c.item)
-        .subquery("sums")
-    )
-    sorted_xr = _sorted_xr(base)
-    # One statement, so the responses are read once: a row per item, each carrying the
-    # quiz totals (no items means no responses, hence no totals either).
-    rows = db.session.execute(
-        select(sums, sorted_xr.c.sxr, totals)
-        .select_from(sums)
-        .outerjoin(sorted_xr, sorted_xr.c.item == sums.c.item)
-        .join(totals, true())
-    ).all()
-    rows.sort(key=lambda r: (r.position, r.item))
-    items = [
-        statistics.ItemSums(
-            slot=str(r.item),
-            max_mark=float(r.max_mark or 0.0),
-            n=r.n,
-            sum_x=float(r.sx or 0.0),
-            sum_x2=float(r.sx2 or 0.0),
-            sum_t=float(r.st or 0.0),
-            sum_t2=float(r.st2 or 0.0),
-            sum_xt=float(r.sxt or 0.0),
-            sum_sorted_xr=float(r.sxr or 0.0),
-        )
-        for r in rows
-    ]
-    first = rows[0] if rows else None
-    return (
-        statistics.TotalSums(
-            n=first.total_n if first else 0,
-            sum_t=float(first.s1 or 0.0) if first else 0.0,
-            sum_t2=float(first.s2 or 0.0) if first else 0.0,
-            sum_t3=float(first.s3 or 0.0) if first else 0.0,
-            sum_t4=float(first.s4 or 0.0) if first else 0.0,
-            median=float(first.median or 0.0) if first else 0.0,
-            max_total=sum(i.max_mark for i in items),
-        ),
-        items,
-        {str(r.item): r.position for r in rows},
-        {r.item: int(r.pending or 0) for r in rows},
-    )
+    for row in db.session.execute(stmt.execution_options(yield_per=2000)):
+        if row.attempt_id != current_id:
+            if current_id is not None:
+                attempts.append(current)
+            current, current_id = {}, row.attempt_id
+            seen_in_slot.clear()
+        m = maxima.get(row.slot_id) if row.slot_id is not None else None
+        if m is not None:
+            seen_in_slot[m.slot_id] += 1
+            k = seen_in_slot[m.slot_id]
+            key = f"{m.position:05d}.{k:03d}"
+            each = m.each
+            if key not in slots:
+                many = m.count > 1 or k > 1
+                slots[key] = _Slot(
+                    key,
+                    f"Q{m.position}.{k}" if many else f"Q{m.position}",
+                    described.get(m.slot_id, "")
+                    + (f" (question {k} of {m.count})" if m.count > 1 else ""),
+                    each,
+                    m.is_draw,
+                )
+        else:  # its slot was removed from the quiz: a slot of its own, per question
+            key = f"99999.q{row.question_id}"
+            each = float(row.max_points or 0.0)
+            if key not in slots or slots[key].each < each:
+                slots[key] = _Slot(key, "Removed slot", "No longer in the quiz", each, False)
+        score = float(row.score or 0.0)
+        if row.max_points and abs(row.max_points - each) > 1e-9:
+            score = score * each / row.max_points  # scaled as the quiz maximum is
+        current[key] = (str(row.question_version_id), score)
+        if row.pending:
+            pending[row.question_version_id] += 1
+    if current_id is not None:
+        attempts.append(current)
+    return attempts, dict(sorted(slots.items())), pending
 
 
-def option_counts_sql(course_id: int, quiz_id: int, which: str) -> dict[int, dict[Any, int]]:
+def option_counts_sql(counted: Select[Any]) -> dict[int, dict[Any, int]]:
     """How many responses hold each value, per single/multiple question version (one query;
     grouped by the stored value, so only distinct answers come back)."""
-    counted = counted_attempts(course_id, [quiz_id], which)
     result: dict[int, dict[Any, int]] = defaultdict(dict)
     for qv_id, value, count in db.session.execute(
         select(Response.question_version_id, Response.value, func.count())
@@ -845,20 +836,44 @@ def _choices(spec: dict[str, Any], values: dict[Any, int]) -> dict[str, int]:
     return counts
 
 
-def item_analysis(quiz: Quiz, which: str = "graded") -> ItemAnalysis:
-    """Moodle's item analysis of ``quiz`` over the chosen attempts, with distractor counts
-    and "needs checking" flags. Three queries whatever the class size."""
-    totals, sums, positions, pending = item_sums_sql(quiz.course_id, quiz.id, which)
-    ids = [int(s.slot) for s in sums]
+def awaiting_grading(course_id: int, quiz_id: int) -> int:
+    """Submitted attempts (students', not previews) with an answer awaiting a person."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Attempt)
+            .where(
+                Attempt.quiz_id == quiz_id,
+                _submitted(course_id),
+                Attempt.needs_grading.is_(true()),
+            )
+        )
+        or 0
+    )
+
+
+def item_analysis(quiz: Quiz, which: str = "graded", pending: str = "leave_out") -> ItemAnalysis:
+    """Moodle's item analysis of ``quiz`` over the chosen attempts: a row per slot, sub-rows
+    per question drawn in a random slot, distractor counts and "needs checking" flags.
+
+    ``pending``: ``leave_out`` (Moodle's rule) drops attempts awaiting grading before the
+    attempt that counts is chosen; ``count_zero`` keeps them with those answers at 0.
+    A fixed number of queries whatever the class size."""
+    if pending not in PENDING_CHOICES:
+        raise AnalyticsError(f"unknown rule for answers awaiting grading {pending!r}")
+    counted = counted_attempts(quiz.course_id, [quiz.id], which, graded_only=pending == "leave_out")
+    maxima, described = _slot_layout(quiz)
+    attempts, slots, waiting = _attempt_marks(quiz, counted, maxima, described)
+    version_ids = {int(q) for a in attempts for q, _ in a.values()}
     versions = {
         qv.id: (qv, key)
         for qv, key in db.session.execute(
             select(QuestionVersion, Question.key)
             .join(Question, Question.id == QuestionVersion.question_id)
-            .where(QuestionVersion.id.in_(ids))
+            .where(QuestionVersion.id.in_(version_ids))
         )
     }
-    values = option_counts_sql(quiz.course_id, quiz.id, which)
+    values = option_counts_sql(counted)
     choices: dict[str, dict[str, int]] = {}
     keys: dict[str, set[str]] = {}
     for qv_id, (qv, _key) in versions.items():
@@ -866,42 +881,85 @@ def item_analysis(quiz: Quiz, which: str = "graded") -> ItemAnalysis:
             choices[str(qv_id)] = _choices(qv.spec, values.get(qv_id, {}))
             keys[str(qv_id)] = {o["id"] for o in qv.spec.get("options", []) if o.get("correct")}
     distractors = statistics.distractor_analysis(choices, keys)
-    quiz_stats, item_stats = statistics.item_analysis_from_sums(
-        totals, sums, distractors=distractors
+    slot_max = {key: slot.each for key, slot in slots.items()}
+    # The whole-quiz maximum is the quiz's (app.quiz_maximum), plus any removed slot met.
+    max_total = sum(m.total for m in maxima.values()) + sum(
+        slot.each for key, slot in slots.items() if key.startswith("99999")
     )
-    keyed_versions = defaultdict(set)
-    for qv, key in versions.values():
-        keyed_versions[key].add(qv.version)
-    items = []
-    for number, stats in enumerate(item_stats, start=1):
-        qv, key = versions[int(stats.slot)]
-        texts = {o["id"]: o.get("text", "") for o in qv.spec.get("options", [])}
-        label = f"Q{positions.get(stats.slot, number)}"
-        items.append(
-            ItemRow(
-                question_version_id=qv.id,
-                label=label,
-                key=key,
-                version=qv.version,
-                type=qv.type,
-                skill=qv.skill,
-                prompt=qv.spec.get("prompt", ""),
-                stats=stats,
-                options=tuple(
-                    OptionRow(
-                        o.option,
-                        texts.get(o.option, ""),
-                        o.count,
-                        o.share,
-                        o.is_key,
-                        o.chosen_more_than_key,
-                    )
-                    for o in distractors.get(stats.slot, ())
-                ),
-                pending=pending.get(qv.id, 0),
-            )
+    quiz_stats, slot_stats, sub_stats = statistics.slot_analysis(
+        attempts, slot_max, distractors=distractors, max_total=max_total
+    )
+    seen_versions: dict[str, list[str]] = defaultdict(list)
+    for a in attempts:
+        for key, (question, _) in a.items():
+            if question not in seen_versions[key]:
+                seen_versions[key].append(question)
+
+    def row(anchor, label, description, qv_id, stats, *, is_draw=False, is_sub=False, subs=()):
+        qv, key = versions[qv_id] if qv_id is not None else (None, "")
+        texts = {o["id"]: o.get("text", "") for o in (qv.spec.get("options", []) if qv else [])}
+        return ItemRow(
+            anchor=anchor,
+            label=label,
+            description=description,
+            question_version_id=qv_id,
+            key=key,
+            version=qv.version if qv else 0,
+            type=qv.type if qv else "",
+            skill=qv.skill if qv else "",
+            prompt=qv.spec.get("prompt", "") if qv else "",
+            stats=stats,
+            options=tuple(
+                OptionRow(
+                    o.option,
+                    texts.get(o.option, ""),
+                    o.count,
+                    o.share,
+                    o.is_key,
+                    o.chosen_more_than_key,
+                )
+                for o in (distractors.get(str(qv_id), ()) if qv_id is not None else ())
+            ),
+            pending=(
+                waiting.get(qv_id, 0)
+                if qv_id is not None
+                else sum(waiting.get(int(q), 0) for q in seen_versions[stats.slot])
+            ),
+            is_draw=is_draw,
+            is_sub=is_sub,
+            questions=tuple(subs),
         )
-    return ItemAnalysis(which=which, quiz=quiz_stats, items=tuple(items))
+
+    items = []
+    for stats in slot_stats:
+        slot = slots[stats.slot]
+        anchor = "slot-" + stats.slot.replace(".", "-")
+        subs = [
+            row(
+                f"{anchor}-v{sub.slot}",
+                versions[int(sub.slot)][1],
+                "",
+                int(sub.slot),
+                sub,
+                is_sub=True,
+            )
+            for sub in sub_stats.get(stats.slot, ())
+        ]
+        only = seen_versions[stats.slot]
+        qv_id = int(only[0]) if len(only) == 1 else None
+        items.append(
+            row(anchor, slot.label, slot.description, qv_id, stats, is_draw=slot.is_draw, subs=subs)
+        )
+    return ItemAnalysis(
+        which=which,
+        quiz=quiz_stats,
+        items=tuple(items),
+        pending_rule=pending,
+        left_out_pending=(
+            awaiting_grading(quiz.course_id, quiz.id) if pending == "leave_out" else 0
+        ),
+        max_total=max_total,
+    )
 
 
 # --------------------------------------------------------------------------- skill mastery
@@ -1296,23 +1354,24 @@ def student_page(course_id: int, user_id: int) -> StudentPage:
             .order_by(Quiz.id, Attempt.number)
         )
     )
+    rows = db.session.execute(
+        select(Quiz.id, Quiz.title, Quiz.grading_method, g.c.n_attempts, g.c.grade, g.c.max_grade)
+        .outerjoin(g, and_(g.c.quiz_id == Quiz.id, g.c.user_id == user_id))
+        .where(Quiz.course_id == course_id)
+        .order_by(Quiz.id)
+    ).all()
+    maxima = quiz_maximum.quiz_maxima([row.id for row in rows])
     grades = tuple(
         StudentGrade(
             quiz_id=row.id,
             title=row.title,
             grading_method=row.grading_method,
             attempts=row.n_attempts or 0,
-            grade=float(row.grade) if row.grade is not None else None,
-            max_grade=float(row.max_grade) if row.max_grade is not None else None,
+            grade=out[0],
+            max_grade=out[1],
         )
-        for row in db.session.execute(
-            select(
-                Quiz.id, Quiz.title, Quiz.grading_method, g.c.n_attempts, g.c.grade, g.c.max_grade
-            )
-            .outerjoin(g, and_(g.c.quiz_id == Quiz.id, g.c.user_id == user_id))
-            .where(Quiz.course_id == course_id)
-            .order_by(Quiz.id)
-        )
+        for row in rows
+        for out in (_out_of_quiz(row.grade, row.max_grade, maxima[row.id]),)
     )
     pending = tuple(
         PendingResponse(r.id, r.attempt_id, title, number, r.position, key, qtype)

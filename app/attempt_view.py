@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.banks import rubrics
+from app.banks.background import Block, parse_blocks
 from app.banks.schema import student_view
 from app.text import find_problem
 
@@ -44,12 +46,25 @@ class ParagraphView:
 
 
 @dataclass(frozen=True)
+class NoteView:
+    """A background note beside an article (never part of it): title and text blocks."""
+
+    title: str
+    blocks: tuple[Block, ...]
+
+
+def note_view(title: str, text: str) -> NoteView:
+    return NoteView(title, tuple(parse_blocks(text)))
+
+
+@dataclass(frozen=True)
 class SourceView:
     slug: str
     title: str
     byline: str
     url: str | None
     paragraphs: tuple[ParagraphView, ...]
+    note: NoteView | None = None
 
     def refs(self, select: str) -> list[tuple[str, str]]:
         """Selectable evidence refs with a label, in reading order."""
@@ -76,12 +91,14 @@ def source_view(
     paragraphs: Iterable[tuple[int, str, Sequence[str]]],
     *,
     several: bool = False,
+    note: NoteView | None = None,
 ) -> SourceView:
     return SourceView(
         slug=slug,
         title=title,
         byline=byline,
         url=url,
+        note=note,
         paragraphs=tuple(
             ParagraphView(n, anchor_for(slug, n, several=several), text, tuple(sentences or ()))
             for n, text, sentences in paragraphs
@@ -398,13 +415,31 @@ def review_view(
     feedback: Sequence[str],
     comment: str,
     shown: Any,
+    rubric_scores: Mapping[str, Any] | None = None,
+    rubric_levels: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The question as answered, plus exactly what ``shown`` allows of the key and feedback."""
+    """The question as answered, plus exactly what ``shown`` allows of the key and feedback.
+
+    For a hand-graded essay, the points per rubric criterion come with the score and the level
+    awarded (its descriptor) with the feedback."""
     view = question_view(spec, layout, position=position, max_points=max_points)
     view["value"] = page_value(spec, layout, value)
     view["answered"] = is_answered(value)
     if shown.score:
         view["score"] = score
+        awarded = rubrics.awarded(spec.get("rubric") or (), rubric_scores, rubric_levels)
+        if awarded:
+            view["rubric_awarded"] = [
+                {
+                    "criterion": a.criterion,
+                    "points": a.points,
+                    "max_points": a.max_points,
+                    "level": a.level,
+                    "descriptor": a.descriptor if shown.feedback else "",
+                    "adjusted": a.adjusted,
+                }
+                for a in awarded
+            ]
     if shown.correctness:
         view["state"] = state
     if shown.feedback:

@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
-from app import deadlines, review, skill_totals
+from app import deadlines, grade_events, quizzes, review, skill_totals
 from app.attempt_view import (
     InvalidAnswer,
     SourceView,
@@ -40,8 +40,10 @@ from app.attempt_view import (
     from_page,
     is_answered,
     make_layout,
+    note_view,
     source_view,
 )
+from app.banks import exclusions
 from app.database import locked_rows, take_deferred_write_lock
 from app.extensions import db
 from app.grading import aggregate_attempt_scores
@@ -58,9 +60,11 @@ from app.models import (
     QuizSource,
     Response,
     Source,
+    SourceNote,
     User,
 )
-from app.scoring import auto_mark, first_set, set_attempt_totals, waits_for_person
+from app.quiz_maximum import draw_points
+from app.scoring import auto_mark, first_set, round_points, set_attempt_totals, waits_for_person
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +200,12 @@ _QUIZ_SOURCES = (  # read on every quiz page: built once
         Source.author,
         Source.url,
         Source.content_hash,
+        SourceNote.title.label("note_title"),
+        SourceNote.text.label("note_text"),
+        SourceNote.content_hash.label("note_hash"),
     )
     .join(QuizSource, QuizSource.source_id == Source.id)
+    .outerjoin(SourceNote, SourceNote.source_id == Source.id)
     .where(QuizSource.quiz_id == bindparam("quiz_id"))
     .order_by(QuizSource.position, Source.id)
 )
@@ -208,7 +216,9 @@ def quiz_sources(quiz_id: int) -> list[SourceView]:
     rows = db.session.execute(_QUIZ_SOURCES, {"quiz_id": quiz_id}).all()
     several = len(rows) > 1
     out: list[SourceView] = []
-    missing = [r for r in rows if _SOURCES.get((r.id, r.content_hash, several)) is None]
+    missing = [
+        r for r in rows if _SOURCES.get((r.id, r.content_hash, r.note_hash, several)) is None
+    ]
     paragraphs: dict[int, list[tuple[int, str, list[str]]]] = {r.id: [] for r in missing}
     if missing:
         for p in db.session.execute(
@@ -218,13 +228,16 @@ def quiz_sources(quiz_id: int) -> list[SourceView]:
         ):
             paragraphs[p.source_id].append((p.position, p.text, p.sentences or []))
     for r in rows:
-        key = (r.id, r.content_hash, several)
+        key = (r.id, r.content_hash, r.note_hash, several)
         view = _SOURCES.get(key)
         if view is None:
             byline = ", ".join(
                 [x for x in (r.publication, r.date) if x] + [r.author or "author not given"]
             )
-            view = source_view(r.slug, r.title, byline, r.url, paragraphs[r.id], several=several)
+            note = note_view(r.note_title, r.note_text) if r.note_text else None
+            view = source_view(
+                r.slug, r.title, byline, r.url, paragraphs[r.id], several=several, note=note
+            )
             _SOURCES.put(key, view)
         out.append(view)
     return out
@@ -385,6 +398,9 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
             )
         }
     used = set(fixed)
+    excluded = quizzes.excluded_by_id()
+    # Points per drawn question, by the rule of app.quiz_maximum (scaled when they differ).
+    each: dict[int, float] = {}
     entries: list[tuple[QuizSlot, QuestionVersion]] = []
     for slot in slots:
         if slot.question_id is not None:
@@ -403,8 +419,14 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
             stmt = stmt.where(QuestionVersion.difficulty == slot.draw_difficulty)
         if slot.draw_type:
             stmt = stmt.where(QuestionVersion.type == slot.draw_type)
-        candidates = [qv for qv in db.session.scalars(stmt) if qv.question_id not in used]
-        picked = rng.sample(candidates, min(slot.draw_count, len(candidates)))
+        candidates = {qv.question_id: qv for qv in db.session.scalars(stmt)}
+        each[slot.id] = draw_points(slot.points, (qv.points for qv in candidates.values()))[0]
+        picked = [
+            candidates[question_id]
+            for question_id in exclusions.draw(
+                rng, list(candidates), slot.draw_count, used, excluded
+            )
+        ]
         if len(picked) < slot.draw_count:
             log.warning(
                 "quiz %s slot %s: drew %s of %s", quiz.id, slot.id, len(picked), slot.draw_count
@@ -417,7 +439,7 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
     total = 0.0
     for i, (slot, qv) in enumerate(entries, start=1):
         _SPECS.put(qv.id, qv.spec)
-        points = slot.points if slot.points is not None else qv.points
+        points = slot.points if slot.points is not None else each.get(slot.id, qv.points)
         total += points
         db.session.add(
             Response(
@@ -432,7 +454,7 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
                 seq=0,
             )
         )
-    attempt.max_score = round(total, 2)
+    attempt.max_score = round_points(total)
     db.session.flush()
     return len(entries)
 
@@ -750,6 +772,7 @@ def _finalise(attempt: Attempt, now: datetime, by: str) -> None:
         attempt, (s[:4] for s in scored), {v: spec["skill"] for v, spec in specs.items()}
     )
     db.session.flush()
+    grade_events.attempt_scored(attempt)
 
 
 def is_overdue(attempt: Attempt | AttemptPage, now: datetime) -> bool:

@@ -27,6 +27,13 @@ from app.demo import load_demo, print_logins
 from app.extensions import db
 from app.models import Role
 from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from app.serving import (
+    READ_TIMEOUT_SECONDS,
+    control_socket_path,
+    wait_for_port,
+    worker_class,
+)
+from app.sessions import host_only_cookie
 
 
 def register_cli(app: Flask) -> None:
@@ -104,11 +111,49 @@ def create_user_command(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=4, show_default=True, type=int)
-@click.option("--threads", default=1, show_default=True, type=int)
-@click.option("--demo", "with_demo", is_flag=True, help="Load the demo course first.")
+@click.option(
+    "--threads", default=4, show_default=True, type=int, help="Request threads per worker."
+)
+@click.option(
+    "--read-timeout",
+    default=READ_TIMEOUT_SECONDS,
+    show_default=True,
+    type=float,
+    help="Seconds a client may take per read or write before its connection is closed.",
+)
+@click.option(
+    "--port-wait",
+    default=30,
+    show_default=True,
+    type=float,
+    help="Seconds to wait for the port while a previous server's workers stop.",
+)
+@click.option(
+    "--demo",
+    "with_demo",
+    is_flag=True,
+    is_eager=True,
+    # Eager: set before the app is built, which then accepts a short SECRET_KEY.
+    callback=lambda _ctx, _param, value: _demo_mode(value),
+    help="Load the demo course first.",
+)
 @with_appcontext
-def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> None:
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    read_timeout: float,
+    port_wait: float,
+    with_demo: bool,
+) -> None:
     """Run the production WSGI server (gunicorn), after bringing the schema up to date."""
+    if not wait_for_port(host, port, port_wait, click.echo):
+        raise click.ClickException(
+            f"Port {port} on {host} is still in use after {port_wait:.0f} s. Another server "
+            f"runs there: stop it (or its leftover workers: `fuser -k {port}/tcp`), or choose "
+            "another --port."
+        )
     bring_schema_up_to_date()
     if with_demo:
         with writing():
@@ -120,21 +165,29 @@ def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> 
         # The demo is served over plain HTTP on this machine; browsers drop Secure cookies
         # there. Real deployments run without --demo, behind HTTPS, with Secure cookies.
         current_app.config["SESSION_COOKIE_SECURE"] = False
+        host_only_cookie(current_app)  # a __Host- cookie needs Secure
         click.echo("Demo mode: session cookies are not marked Secure (plain HTTP on localhost).")
     run_gunicorn(
         {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread" if threads > 1 else "sync",
+            "threads": max(threads, 1),
+            "worker_class": worker_class(read_timeout),
             "accesslog": "-" if current_app.debug else None,
             "graceful_timeout": 10,
             # Forwarded headers are honoured only from TRUSTED_PROXIES proxies (ProxyFix in
             # create_app); gunicorn itself would trust X-Forwarded-Proto from any local client.
             "forwarded_allow_ips": "",
             "timeout": 60,
+            "control_socket": control_socket_path(current_app.instance_path, host, port),
         }
     )
+
+
+def _demo_mode(value: bool) -> bool:
+    if value:
+        os.environ["HUSTINGS_DEMO"] = "1"
+    return value
 
 
 def tune_gc() -> None:

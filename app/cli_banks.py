@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.banks import gift
+from app.banks import background, gift
 from app.banks.articles import (
     SourceDocument,
     SourceFileError,
@@ -22,7 +22,7 @@ from app.banks.articles import (
 from app.banks.lint import lint_banks
 from app.banks.schema import Bank as BankFile
 from app.banks.schema import Problem, load_bank_paths, parse_bank
-from app.banks.sync import SyncReport, sync_banks
+from app.banks.sync import SyncReport, sync_banks, sync_notes
 from app.database import writing
 from app.extensions import db
 from app.library import (
@@ -44,8 +44,13 @@ def _print_problems(problems: list[Problem]) -> tuple[int, int]:
     return len(errors), len(warnings)
 
 
+def _source_ids(banks: list[BankFile]) -> set[str]:
+    return {s.id for b in banks for s in b.sources}
+
+
 def check_paths(paths: tuple[Path, ...]) -> tuple[list[BankFile], int, int]:
     banks, problems = load_bank_paths(paths)
+    problems += background.notes_in(paths, _source_ids(banks))[1]
     if not any(p.severity == "error" for p in problems):
         problems += lint_banks(banks)
     errors, warnings = _print_problems(problems)
@@ -67,6 +72,7 @@ def load_paths(paths: tuple[Path, ...], *, quiet: bool = False) -> SyncReport | 
                     length=total, label="Loading questions", file=sys.stderr
                 ) as bar:
                     report = sync_banks(banks, progress=bar.update)
+            sync_notes(background.notes_in(paths, _source_ids(banks))[0], report)
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -280,7 +286,9 @@ def import_source_command(
     if several and to_stdout:
         raise click.UsageError("'-o -' prints one article: import one file with it.")
     sources_dir = Path(current_app.config["QUESTION_BANKS"]) / "sources"
-    if several and output is not None:
+    if output is not None and not to_stdout and (several or output.is_dir()):
+        if output.exists() and not output.is_dir():
+            raise click.UsageError(f"{output} is a file: give a folder for several articles.")
         sources_dir, output = output, None
     given = {
         "title": title,
@@ -311,8 +319,13 @@ def import_source_command(
             click.echo(text, nl=False)
             continue
         target = output or sources_dir / f"{doc.id}.md"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"{file}: cannot write {target} ({exc.strerror or exc}).", err=True)
+            failed += 1
+            continue
         words = sum(len(p.split()) for p in doc.paragraphs)
         click.echo(
             f"Wrote {target}: {len(doc.paragraphs)} paragraphs, {words} words "

@@ -22,8 +22,13 @@ class Defaults:
     REDIS_URL: str | None = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT_PER_IP = "20 per 5 minutes"
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    # Failed logins (app.login_throttle, in the database): per account and address, a generous
+    # ceiling per address (a lab behind one address), and slowing, not locking, an account.
+    LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
+    LOGIN_FAILURES_PER_ADDRESS = 300
+    LOGIN_FAILURE_WINDOW_SECONDS = 300
+    LOGIN_SLOW_ACCOUNT_AFTER = 10
+    LOGIN_SLOW_MAX_SECONDS = 30
     # How many proxies in front of the app may set X-Forwarded-For/-Proto/-Host; 0 trusts none.
     TRUSTED_PROXIES = 0
     # The address students use, e.g. https://quiz.example.ac.uk: links in emails and on the
@@ -58,6 +63,8 @@ class Defaults:
     ARGON2_PARALLELISM = 2
     QUESTION_BANKS = str(ROOT / "question_banks")
     HSTS = True
+    # Instructors (by email) who may register LMS platforms on the LTI page.
+    LTI_ADMINS: ClassVar[list[str]] = []
 
 
 def environment_overrides(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
@@ -71,8 +78,18 @@ def environment_overrides(environ: os._Environ[str] | dict[str, str]) -> dict[st
     if environ.get("REDIS_URL"):
         out["REDIS_URL"] = environ["REDIS_URL"]
         out["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
+        # A hung or unreachable Redis must not hold a worker for long.
+        out["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 1, "socket_connect_timeout": 1}
+    if environ.get("SECRET_KEY_FALLBACKS"):
+        # Older keys, comma-separated: sessions and forms signed with them stay valid while
+        # the key is rotated (docs/deployment.md).
+        out["SECRET_KEY_FALLBACKS"] = [
+            k.strip() for k in environ["SECRET_KEY_FALLBACKS"].split(",") if k.strip()
+        ]
     if environ.get("TRUSTED_PROXIES"):
         out["TRUSTED_PROXIES"] = int(environ["TRUSTED_PROXIES"])
+    if environ.get("HUSTINGS_LTI_ADMINS"):
+        out["LTI_ADMINS"] = [e.strip() for e in environ["HUSTINGS_LTI_ADMINS"].split(",")]
     if environ.get("PUBLIC_URL"):
         out["PUBLIC_URL"] = environ["PUBLIC_URL"]
     if environ.get("TRUSTED_HOSTS"):
@@ -89,6 +106,8 @@ def environment_overrides(environ: os._Environ[str] | dict[str, str]) -> dict[st
         out["ARGON2_TIME_COST"] = int(environ["HUSTINGS_ARGON2_TIME_COST"])
     if environ.get("HUSTINGS_ARGON2_MEMORY_COST"):
         out["ARGON2_MEMORY_COST"] = int(environ["HUSTINGS_ARGON2_MEMORY_COST"])
+    if environ.get("HUSTINGS_ARGON2_PARALLELISM"):
+        out["ARGON2_PARALLELISM"] = int(environ["HUSTINGS_ARGON2_PARALLELISM"])
     return out
 
 

@@ -125,9 +125,20 @@ def configure_engine(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        # FULL: a commit is on disk before the student is told "Saved", power loss included
+        # (NORMAL in WAL mode may lose the last commits). Its cost is in docs/deployment.md.
+        cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _sqlite_read_only(context: Any) -> None:
+        # A connection opened while the file was read-only stays read-only for its whole life,
+        # even after the permissions are fixed: treat it as lost, so the pool opens a new one
+        # and the worker recovers by itself (the request that met it still answers 503).
+        error = context.original_exception
+        if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
+            context.is_disconnect = True
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Any) -> None:

@@ -16,8 +16,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import accounts, attempts, quizzes
+from app.banks import background
 from app.banks.schema import load_bank_paths
-from app.banks.sync import SyncReport, sync_banks
+from app.banks.sync import SyncReport, sync_banks, sync_notes
 from app.extensions import db
 from app.models import (
     CURRENT_VERSION,
@@ -81,10 +82,13 @@ class DemoError(RuntimeError):
 
 def load_banks(folder: Path) -> SyncReport:
     banks, problems = load_bank_paths([folder])
-    errors = [p for p in problems if p.severity == "error"]
+    notes, note_problems = background.notes_in([folder], {s.id for b in banks for s in b.sources})
+    errors = [p for p in problems + note_problems if p.severity == "error"]
     if errors:
         raise DemoError("\n".join(str(p) for p in errors))
-    return sync_banks(banks)
+    report = sync_banks(banks)
+    sync_notes(notes, report)
+    return report
 
 
 def load_demo(banks_folder: Path | None = None) -> DemoLogins:
@@ -152,9 +156,15 @@ def _demo_quiz(course: Course, plan: QuizPlan, now: datetime) -> Quiz:
     first_of_type: dict[str, int] = {}
     for question_id, qtype in rows:
         first_of_type.setdefault(qtype, question_id)
-    chosen = list(first_of_type.values())
-    chosen += [qid for qid, _ in rows if qid not in chosen]
-    chosen = sorted(chosen[: plan.count], key=[qid for qid, _ in rows].index)
+    ranked = list(first_of_type.values())
+    ranked += [qid for qid, _ in rows if qid not in ranked]
+    # Skip a question that gives away (or is given away by) one already chosen.
+    excluded = quizzes.excluded_by_id()
+    chosen: list[int] = []
+    for question_id in ranked:
+        if len(chosen) < plan.count and not excluded.get(question_id, set()) & set(chosen):
+            chosen.append(question_id)
+    chosen.sort(key=[qid for qid, _ in rows].index)
     quizzes.add_questions(quiz, chosen)
     return quiz
 

@@ -6,7 +6,8 @@ each student has an ability, each question a difficulty and a discrimination (a 
 logistic model); a few questions have a wrong key (negative discrimination, so item analysis
 has something to flag), one distractor per question is attractive, some essays await grading.
 Responses are graded by ``app.grading.grade`` like real ones, and each attempt's per-skill totals
-(``app.skill_totals``) are written beside them. Flushes only; the caller commits.
+(``app.skill_totals``) are written beside them, and the tables written are analysed for the
+planner. Flushes only; the caller commits.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from app import accounts, skill_totals
+from app import accounts, planner, skill_totals
 from app.banks.schema import SKILLS
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
@@ -373,6 +374,9 @@ def generate_course(
         n_attempts += len(attempt_rows)
         n_responses += len(response_rows)
     db.session.flush()
+    # Planner statistics for what was just written: without them PostgreSQL plans the first
+    # exports and dashboards as if these tables were empty (app.planner).
+    planner.analyze()
     return GeneratedCourse(
         course_id=course.id,
         instructor_email=instructor.email,

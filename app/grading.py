@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.points import round_half_up
+
 STATES = ("correct", "partial", "wrong", "unanswered", "needs_grading")
 GRADING_METHODS = ("highest", "last", "average", "first")
 
@@ -42,7 +44,7 @@ class Grade:
         """Points earned in a slot worth `max_points`, rounded to 2 decimals as stored."""
         if self.fraction is None:
             return None
-        return round(self.fraction * max_points, 2)
+        return float(round_half_up(self.fraction * max_points))
 
 
 def normalise_answer(text: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
 from app import scoring
+from app.banks import rubrics
 from app.extensions import db
 from app.models import (
     Attempt,
@@ -162,6 +163,7 @@ def record_manual_grade(
     grader: User,
     *,
     criterion_scores: Mapping[str, Any] | None = None,
+    levels: Mapping[str, Any] | None = None,
     score: Any = None,
     comment: str = "",
 ) -> GradeChange:
@@ -169,7 +171,9 @@ def record_manual_grade(
 
     With a rubric, each criterion gets 0..its points (2 dp) and the total is scaled to the slot's
     points (the rubric adds up to the question's own points). Without one, ``score`` is
-    0..max points. Comments go to the student with the review."""
+    0..max points. For a criterion with levels the grader clicks a level (``levels["level_<i>"]``);
+    its points count unless points are entered too (an adjustment, explained in the comment).
+    Comments go to the student with the review."""
     _check_submitted(response)
     if response.state != "needs_grading":
         raise GradingError(
@@ -180,17 +184,36 @@ def record_manual_grade(
     rubric = rubric_of(spec)
     errors: dict[str, str] = {}
     rubric_scores: dict[str, float] | None = None
+    rubric_levels: dict[str, float] | None = None
     if rubric:
         given = criterion_scores or {}
+        clicked = levels or {}
         rubric_scores = {}
+        rubric_levels = {}
         for index, criterion in enumerate(rubric):
             name = f"criterion_{index}"
-            try:
-                rubric_scores[criterion["criterion"]] = parse_points(
-                    given.get(name), float(criterion["points"]), allow_zero=True
-                )
-            except ValueError as exc:
-                errors[name] = str(exc)
+            level = None
+            if criterion.get("levels"):
+                try:
+                    level = rubrics.parse_level(criterion, clicked.get(f"level_{index}"))
+                except ValueError as exc:
+                    errors[f"level_{index}"] = str(exc)
+                    continue
+            raw = given.get(name)
+            if level is not None and (raw is None or str(raw).strip() == ""):
+                rubric_scores[criterion["criterion"]] = level
+            elif criterion.get("levels") and (raw is None or str(raw).strip() == ""):
+                errors[f"level_{index}"] = "Click a level (or enter points below it)."
+                continue
+            else:
+                try:
+                    rubric_scores[criterion["criterion"]] = parse_points(
+                        raw, float(criterion["points"]), allow_zero=True
+                    )
+                except ValueError as exc:
+                    errors[name] = str(exc)
+            if level is not None:
+                rubric_levels[criterion["criterion"]] = level
         if errors:
             raise GradingError(errors)
         total = sum(rubric_scores.values())
@@ -204,6 +227,7 @@ def record_manual_grade(
     old = response.score
     response.manual_score = new_score
     response.rubric_scores = rubric_scores
+    response.rubric_levels = rubric_levels or None
     response.comment = comment
     response.graded_by_id = grader.id
     response.graded_at = utcnow()
@@ -256,14 +280,31 @@ def override_response(response: Response, by: User, score: Any, reason: str) -> 
     return _rescore(response, by, "override", old, reason)
 
 
-def override_attempt(attempt: Attempt, by: User, total: Any, reason: str) -> GradeChange:
-    """Override an attempt's total (None or "" clears it, back to the sum of its questions)."""
+def override_attempt(
+    attempt: Attempt, by: User, total: Any, reason: str, *, extra_credit: bool = False
+) -> GradeChange:
+    """Override an attempt's total (None or "" clears it, back to the sum of its questions).
+
+    A total above the attempt's maximum is refused unless the instructor marks the override
+    as extra credit (up to twice the maximum); it is then recorded as such in the audit
+    trail and exported as it stands (docs/exports.md: Canvas keeps it, Moodle caps it unless
+    its "Unlimited grades" setting is on)."""
     if attempt.state != AttemptState.SUBMITTED:
         raise GradingError("This attempt is still in progress.")
     reason = _check_text(reason, "reason", MAX_REASON, required=True)
-    new_override = _requested_override(
-        total, attempt.max_score, attempt.score_override, "total", "Enter the new total."
-    )
+    ceiling = 2 * attempt.max_score if extra_credit else attempt.max_score
+    try:
+        new_override = _requested_override(
+            total, ceiling, attempt.score_override, "total", "Enter the new total."
+        )
+    except GradingError as exc:
+        if not extra_credit and "total" in exc.errors:
+            exc.errors["total"] += " To give extra credit above the maximum, tick “Extra credit”."
+        raise
+    if extra_credit and (new_override is None or new_override <= attempt.max_score):
+        raise GradingError(
+            {"total": f"Extra credit is a total above the maximum of {attempt.max_score:g}."}
+        )
     old = attempt.score
     attempt.score_override = new_override
     scoring.recompute_attempt_total(attempt)
@@ -271,7 +312,7 @@ def override_attempt(attempt: Attempt, by: User, total: Any, reason: str) -> Gra
         attempt_id=attempt.id,
         response_id=None,
         changed_by_id=by.id,
-        kind="attempt_override",
+        kind="extra_credit" if extra_credit else "attempt_override",
         old_score=old,
         new_score=attempt.score,
         reason=reason,

@@ -451,6 +451,9 @@ class Response(db.Model):
     feedback: Mapped[list[str]] = mapped_column(JSONType, default=list)
     comment: Mapped[str] = mapped_column(Text, default="")
     rubric_scores: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Criterion → the level the grader clicked (its points), for levelled rubrics; the points
+    # awarded (rubric_scores) may differ when the grader adjusted them.
+    rubric_levels: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -543,6 +546,160 @@ class GradeChange(db.Model):
     changed_by: Mapped[User | None] = relationship()
 
 
+# --- LTI 1.3 (the LMS side: platforms, their courses, links and grade passback) ----------------
+
+
+class LtiPlatform(db.Model):
+    """An LMS registration: the issuer and the client id it gave Hustings, and its endpoints."""
+
+    __tablename__ = "lti_platform"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    login_url: Mapped[str] = mapped_column(String(2000))
+    token_url: Mapped[str] = mapped_column(String(2000))
+    jwks_url: Mapped[str] = mapped_column(String(2000))
+    # Origins that may frame Hustings for this platform besides the issuer's and login URL's
+    # (Canvas frames tools from each school's own domain), space-separated.
+    frame_origins: Mapped[str] = mapped_column(Text, default="")
+    jwks_cache: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    jwks_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    deployments: Mapped[list[LtiDeployment]] = relationship(
+        back_populates="platform", order_by="LtiDeployment.id", cascade="all, delete-orphan"
+    )
+
+
+class LtiDeployment(db.Model):
+    """A deployment id of a platform; launches from any other deployment are refused."""
+
+    __tablename__ = "lti_deployment"
+    __table_args__ = (UniqueConstraint("platform_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    platform: Mapped[LtiPlatform] = relationship(back_populates="deployments")
+
+
+class LtiToolKey(db.Model):
+    """Hustings' own signing keys. One is active; rotated ones stay published until retired."""
+
+    __tablename__ = "lti_tool_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(100), unique=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    public_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # no longer signs
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # no longer published
+
+
+class LtiContext(db.Model):
+    """An LMS course (context) and the Hustings course it is linked to."""
+
+    __tablename__ = "lti_context"
+    __table_args__ = (UniqueConstraint("platform_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    context_id: Mapped[str] = mapped_column(String(255))
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    memberships_url: Mapped[str | None] = mapped_column(String(2000))
+    lineitems_url: Mapped[str | None] = mapped_column(String(2000))
+    ags_scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    roster_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    platform: Mapped[LtiPlatform] = relationship()
+    course: Mapped[Course] = relationship()
+
+
+class LtiUser(db.Model):
+    """An LMS identity (issuer + sub, never the email alone) and the account it logs in as."""
+
+    __tablename__ = "lti_user"
+    __table_args__ = (UniqueConstraint("platform_id", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    sub: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class LtiResourceLink(db.Model):
+    """A placement of a quiz in an LMS course, with the line item its grades go to."""
+
+    __tablename__ = "lti_resource_link"
+    __table_args__ = (UniqueConstraint("context_id", "resource_link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_context.id", ondelete="CASCADE"))
+    resource_link_id: Mapped[str] = mapped_column(String(255))
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    lineitem_url: Mapped[str | None] = mapped_column(String(2000))
+    score_maximum: Mapped[float | None] = mapped_column(Float)  # as last told to the LMS
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    context: Mapped[LtiContext] = relationship()
+    quiz: Mapped[Quiz] = relationship()
+
+
+class LtiLaunchState(db.Model):
+    """Short-lived OIDC state: nonces (deleted when used), used states, deep-link launches."""
+
+    __tablename__ = "lti_launch_state"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LtiGradeSync(db.Model):
+    """The outbox of grade passback: one row per placement and student, sent when pending.
+
+    The score is read when the row is sent, so many changes in a row post once, and a retry
+    posts the score as it is then."""
+
+    __tablename__ = "lti_grade_sync"
+    __table_args__ = (
+        UniqueConstraint("resource_link_id", "user_id"),
+        CheckConstraint("status in ('pending', 'sent', 'failed')", name="status"),
+        Index("ix_lti_grade_sync_due", "status", "next_try_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_link_id: Mapped[int] = mapped_column(
+        ForeignKey("lti_resource_link.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_score: Mapped[float | None] = mapped_column(Float)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    resource_link: Mapped[LtiResourceLink] = relationship()
+    user: Mapped[User] = relationship()
+
+
 class LoginThrottle(db.Model):
     """Failed logins counted per key (account and address, address, account) in the database,
     so that every worker and instance of a deployment shares the count without Redis."""
@@ -609,3 +766,41 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class QuestionExclusion(db.Model):
+    """Two questions that give each other away and must not share an attempt.
+
+    Kept by stable question key (not id), sorted so each pair is stored one way, because a bank may
+    name a question of another bank that is loaded later. Rows belong to the bank whose question
+    declared them and are replaced whenever that bank is loaded."""
+
+    __tablename__ = "question_exclusion"
+    __table_args__ = (
+        UniqueConstraint("first_key", "second_key", "bank_id"),
+        CheckConstraint("first_key < second_key", name="sorted"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id", ondelete="CASCADE"), index=True)
+    first_key: Mapped[str] = mapped_column(String(120), index=True)
+    second_key: Mapped[str] = mapped_column(String(120), index=True)
+    declared_by: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SourceNote(db.Model):
+    """A background note beside an article: what a first-year reader needs, with its sources.
+
+    Written by the course's authors (question_banks/notes/), never part of the article itself."""
+
+    __tablename__ = "source_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("source.id", ondelete="CASCADE"), unique=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,8 +19,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import aliased
 
-from app import deadlines, review
+from app import deadlines, grade_events, review
+from app.banks import exclusions
 from app.banks.schema import DIFFICULTIES, QUESTION_TYPES, SKILLS
 from app.extensions import db
 from app.models import (
@@ -32,6 +34,7 @@ from app.models import (
     Course,
     Enrolment,
     Question,
+    QuestionExclusion,
     QuestionVersion,
     Quiz,
     QuizSlot,
@@ -222,6 +225,7 @@ def update_quiz(quiz: Quiz, settings: QuizSettings) -> Quiz:
     if settings.source_slugs is not None:
         set_sources(quiz, settings.source_slugs)
     db.session.flush()
+    grade_events.quiz_changed(quiz)
     return quiz
 
 
@@ -420,18 +424,35 @@ def draws_feasible(demands: Sequence[tuple[int, set[int]]]) -> bool:
     return all(assign(unit, set()) for unit in range(len(units)))
 
 
+def excluded_by_id() -> dict[int, set[int]]:
+    """Question id → the ids it must not share an attempt with (declared pairs of loaded
+    questions; a pair naming a question not loaded yet has no effect until it is)."""
+    first = aliased(Question)
+    second = aliased(Question)
+    rows = db.session.execute(
+        select(first.id, second.id)
+        .select_from(QuestionExclusion)
+        .join(first, first.key == QuestionExclusion.first_key)
+        .join(second, second.key == QuestionExclusion.second_key)
+    ).all()
+    return exclusions.exclusion_map((a, b) for a, b in rows)
+
+
 def _check_draws(quiz: Quiz, rules: Sequence[DrawRule], fixed_ids: Iterable[int]) -> str | None:
     fixed = set(fixed_ids)
+    excluded = excluded_by_id()
+    shut_out = set().union(*(excluded.get(i, set()) for i in fixed)) if fixed else set()
     demands = []
     for rule in rules:
-        pool = set(db.session.scalars(_draw_pool_query(rule))) - fixed
+        pool = set(db.session.scalars(_draw_pool_query(rule))) - fixed - shut_out
         demands.append((rule.count, pool))
     if draws_feasible(demands):
         return None
     return (
         "Not enough questions match: the draws in this quiz need "
         f"{sum(r.count for r in rules)} different questions in all, but the banks (leaving out "
-        "the questions already chosen by hand) do not have that many that fit. Lower the count "
+        "the questions already chosen by hand and those that give them away) do not have that "
+        "many that fit. Lower the count "
         "or widen the skill, difficulty or type."
     )
 
@@ -486,6 +507,22 @@ def add_questions(
     if duplicates:
         keys = db.session.scalars(select(Question.key).where(Question.id.in_(duplicates)))
         raise QuizError({"question_ids": f"Already in this quiz: {', '.join(keys)}."})
+    clashes = exclusions.conflicts([*already, *wanted], excluded_by_id())
+    if clashes:
+        keys = dict(
+            db.session.execute(
+                select(Question.id, Question.key).where(
+                    Question.id.in_({i for pair in clashes for i in pair})
+                )
+            ).all()
+        )
+        listed = "; ".join(f"{keys[a]} and {keys[b]}" for a, b in clashes)
+        raise QuizError(
+            {
+                "question_ids": "These questions give each other away (their banks declare "
+                f"that they must not appear in one attempt): {listed}. Keep one of each pair."
+            }
+        )
     problem = _check_draws(quiz, _slot_rules(quiz), already | set(wanted))
     if problem:
         raise QuizError({"question_ids": "Adding these would leave a draw short. " + problem})
@@ -505,6 +542,7 @@ def add_questions(
         slots.append(slot)
     db.session.flush()
     _add_missing_sources(quiz)
+    grade_events.quiz_changed(quiz)
     return slots
 
 
@@ -529,8 +567,28 @@ def add_draw(
     fixed = {s.question_id for s in quiz.slots if s.question_id is not None}
     problem = _check_draws(quiz, [*_slot_rules(quiz), rule], fixed)
     if problem:
-        available = len(set(db.session.scalars(_draw_pool_query(rule))) - fixed)
+        excluded = excluded_by_id()
+        shut_out = set().union(*(excluded.get(i, set()) for i in fixed)) if fixed else set()
+        pool = set(db.session.scalars(_draw_pool_query(rule)))
+        available = len(pool - fixed - shut_out)
         raise QuizError({"count": f"Only {available} question(s) match this draw. {problem}"})
+    if points is None:
+        worth = sorted(
+            set(
+                db.session.scalars(
+                    _draw_pool_query(rule).with_only_columns(QuestionVersion.points).distinct()
+                )
+            )
+        )
+        if len(worth) > 1:
+            listed = ", ".join(f"{p:g}" for p in worth)
+            raise QuizError(
+                {
+                    "points": f"The questions this draw can pick are worth {listed} points, so "
+                    "students would get different maxima. Give the draw its points per question "
+                    "(each drawn question is scaled to them)."
+                }
+            )
     slot = QuizSlot(
         quiz_id=quiz.id,
         position=_next_position(quiz),
@@ -545,6 +603,7 @@ def add_draw(
     quiz.slots.append(slot)
     db.session.flush()
     _add_missing_sources(quiz)
+    grade_events.quiz_changed(quiz)
     return slot
 
 
@@ -576,6 +635,7 @@ def update_slot(quiz: Quiz, slot_id: int, *, points: float | None, page: int) ->
     slot.points = points
     slot.page = page
     db.session.flush()
+    grade_events.quiz_changed(quiz)
     return slot
 
 
@@ -585,6 +645,7 @@ def remove_slot(quiz: Quiz, slot_id: int) -> None:
     quiz.slots.remove(slot)
     db.session.flush()
     _renumber(quiz)
+    grade_events.quiz_changed(quiz)
 
 
 def move_slot(quiz: Quiz, slot_id: int, direction: int) -> None:

@@ -12,14 +12,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app import skill_totals
+from app import grade_events, skill_totals
 from app.extensions import db
 from app.grading import grade
 from app.models import Attempt, Response
+from app.points import round_half_up
 
 
 def round_points(value: float) -> float:
-    return round(value + 0.0, 2)
+    """Stored points: half up to 2 decimals (app.points), never -0.0."""
+    return float(round_half_up(value)) + 0.0
 
 
 def first_set(override: float | None, manual: float | None, auto: float | None) -> float | None:
@@ -94,3 +96,4 @@ def recompute_attempt_total(attempt: Attempt) -> None:
         attempt, ((r.question_version_id, r.score, r.max_points, r.state) for r in responses)
     )
     db.session.flush()
+    grade_events.attempt_scored(attempt)

@@ -67,6 +67,19 @@ def register(app: Flask) -> None:
         return response
 
 
+def host_only_cookie(app: Flask) -> None:
+    """Over HTTPS (Secure cookies) the session cookie gets the ``__Host-`` prefix: browsers then
+    refuse it unless Secure, for this host only and path ``/``, so a sibling subdomain or a
+    plain-HTTP page cannot plant or overwrite it."""
+    secure = app.config["SESSION_COOKIE_SECURE"] and not app.testing
+    name = app.config["SESSION_COOKIE_NAME"]
+    if secure and not app.config.get("SESSION_COOKIE_DOMAIN") and not name.startswith("__Host-"):
+        app.config["SESSION_COOKIE_NAME"] = "__Host-" + name
+        app.config["SESSION_COOKIE_PATH"] = "/"
+    elif not secure and name.startswith("__Host-"):
+        app.config["SESSION_COOKIE_NAME"] = name.removeprefix("__Host-")
+
+
 def end_all_sessions(user_id: int) -> int:
     """End every open login of a user (all devices, this one included); the number ended."""
     result = db.session.execute(

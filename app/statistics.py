@@ -36,6 +36,7 @@ __all__ = [
     "score_distribution",
     "skill_mastery",
     "skill_score",
+    "slot_analysis",
     "total_sums",
 ]
 
@@ -446,6 +447,79 @@ def _quiz_stats(totals: TotalSums, *, p: int, sum_item_variance: float) -> QuizS
         error_ratio=error_ratio,
         standard_error=pct(standard_error),
     )
+
+
+# --------------------------------------------------------------------------- slots and draws
+
+
+def slot_analysis(
+    attempts: Sequence[Mapping[str, tuple[str, float]]],
+    max_marks: Mapping[str, float],
+    *,
+    distractors: Mapping[str, Sequence[OptionCount]] | None = None,
+    max_total: float | None = None,
+) -> tuple[QuizStats, list[ItemStats], dict[str, list[ItemStats]]]:
+    """Moodle's model for quizzes with random slots: one row per slot, and per slot one
+    sub-row per question drawn there.
+
+    ``attempts`` holds, per attempt, slot → (question, mark) with the mark already on the
+    slot's scale (``max_marks[slot]``). T is the sum of an attempt's slot marks. The slot
+    rows and the whole-quiz figures are :func:`item_analysis_from_sums` over slots (p counts
+    slots, the item variances are the slots'); a slot's figures use the attempts that
+    include it. A sub-row covers the attempts that drew its question in that slot: facility
+    and SD on the slot's maximum, discrimination against the rest of the quiz (T − x) on
+    those attempts; it has no weights. ``distractors`` are keyed by question and reported on
+    sub-rows, and on a slot row when only one question was ever seen there. Sub-rows come
+    in order of first appearance; a slot seen with one question only has none. ``max_total``
+    is the quiz maximum (default: the sum of ``max_marks``).
+    """
+    slots = [slot for slot in max_marks if any(slot in a for a in attempts)]
+    totals = [math.fsum(mark for _, mark in a.values()) for a in attempts]
+    slot_sums = []
+    by_question: dict[str, dict[str, tuple[list[float], list[float]]]] = {}
+    for slot in slots:
+        marks, slot_totals = [], []
+        questions: dict[str, tuple[list[float], list[float]]] = {}
+        for attempt, total in zip(attempts, totals, strict=True):
+            if slot not in attempt:
+                continue
+            question, mark = attempt[slot]
+            marks.append(mark)
+            slot_totals.append(total)
+            xs, ts = questions.setdefault(question, ([], []))
+            xs.append(mark)
+            ts.append(total)
+        slot_sums.append(item_sums(slot, max_marks[slot], marks, slot_totals))
+        by_question[slot] = questions
+    single = {
+        slot: next(iter(questions))
+        for slot, questions in by_question.items()
+        if len(questions) == 1
+    }
+    slot_distractors = {
+        slot: (distractors or {}).get(question, ()) for slot, question in single.items()
+    }
+    quiz, rows = item_analysis_from_sums(
+        total_sums(totals, math.fsum(max_marks.values()) if max_total is None else max_total),
+        slot_sums,
+        distractors=slot_distractors,
+    )
+    sub_rows: dict[str, list[ItemStats]] = {}
+    for slot, questions in by_question.items():
+        if slot in single:
+            continue
+        sub_rows[slot] = [
+            _item_stats(
+                sums,
+                _item_moments(sums),
+                None,
+                None,
+                (distractors or {}).get(question, ()),
+            )
+            for question, (xs, ts) in questions.items()
+            for sums in (item_sums(question, max_marks[slot], xs, ts),)
+        ]
+    return quiz, rows, sub_rows
 
 
 # --------------------------------------------------------------------------- distractors

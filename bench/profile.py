@@ -39,7 +39,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="hustings-profile-"))
     url = args.db or f"sqlite:///{tmp / 'p.sqlite'}"
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "profile", "SESSION_COOKIE_SECURE": False},
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "profile-" + "p" * 32,
+            "SESSION_COOKIE_SECURE": False,
+        },
         instance_path=tmp / "instance",
     )
     with app.app_context():

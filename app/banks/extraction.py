@@ -630,7 +630,7 @@ def _follow_page_blocks(paragraphs: list[str], blocks: list[str]) -> list[str]:
             if covered == target:
                 run = blocks[start:end]
                 cursor = end
-            break
+                break
         if not run:
             result.append(paragraph)
             continue
@@ -678,6 +678,28 @@ def _marked_by_the_page(root: etree._Element | None) -> tuple[set[str], set[str]
     pull_quotes.discard("")
     standfirsts.discard("")
     return pull_quotes, standfirsts
+
+
+def _page_heading(root: etree._Element | None) -> str | None:
+    """The page's one ``<h1>`` when its ``<title>`` (or og:title) holds it too.
+
+    trafilatura reads the title from ``<title>``, whose parts ("Opinion | Headline | Site")
+    it sometimes splits wrongly; the ``<h1>`` is the headline the page shows.
+    """
+    if root is None:
+        return None
+    headings = [_space(h.text_content()) for h in root.xpath("//body//h1")]
+    headings = [h for h in headings if h]
+    if len(headings) != 1 or len(headings[0].split()) > 30:
+        return None
+    titles = [_space(t.text_content()) for t in root.xpath("//title")]
+    titles += [_space(m.get("content") or "") for m in root.xpath("//meta[@property='og:title']")]
+    heading = headings[0]
+    if not any(heading.casefold() in t.casefold() for t in titles if t):
+        return None
+    if find_problem(heading, multiline=False) is not None:
+        return None
+    return unicodedata.normalize("NFC", heading[:300])
 
 
 def _leading_headline(paragraphs: list[str], root: etree._Element | None) -> str | None:
@@ -731,6 +753,9 @@ def extract_article(raw: str) -> Extraction:
             date_extraction_params={"original_date": True, "extensive_search": False},
         )
     metadata = _metadata(document)
+    heading = _page_heading(root)
+    if heading is not None and heading != metadata.title:
+        metadata = replace(metadata, title=heading)
     body = getattr(document, "body", None)
     found = [text for _kind, text in _body_paragraphs(body)] if body is not None else []
     found = _follow_page_blocks(found, blocks)
@@ -751,7 +776,8 @@ def extract_article(raw: str) -> Extraction:
     headline = _leading_headline(paragraphs, root)
     if headline is not None:
         dropped.insert(0, (0, paragraphs.pop(0), "headline"))
-        metadata = replace(metadata, title=headline)
+        if heading is None:  # an <h1> names the article better than a line the title holds
+            metadata = replace(metadata, title=headline)
     method = "trafilatura"
     notes: list[str] = []
     if not paragraphs:

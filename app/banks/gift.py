@@ -4,7 +4,10 @@ Import follows Moodle's own parser (``question/format/gift/format.php``) step by
 instructors expect a file to mean in Hustings what it means in Moodle: questions are separated by
 blank lines, escapes are replaced by placeholders before the structure is read, the question type
 is guessed from the answer block exactly as Moodle guesses it, and ``// [id:…]`` and
-``// [tag:…]`` comments carry the id and tags as in current Moodle.  The result is question
+``// [tag:…]`` comments carry the id and tags as in current Moodle.  What GIFT cannot say and
+Moodle can ignore travels in one ``// hustings: {json}`` comment line: an essay's rubric (with
+its levels), model answer and word limits, and the misreading labels of a choice question's
+options, so that a bank exported and imported again keeps them.  The result is question
 mappings in the bank YAML form (``question_banks/README.md``) plus a list of problems: what could
 not be imported ("error") and what was imported with a loss ("warning").
 
@@ -18,6 +21,7 @@ the bank schema applies Hustings' allow-list when the bank is loaded.
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -346,6 +350,7 @@ class _Importer:
         # per question
         self.line = 0
         self.qid = ""
+        self.extra: dict[str, Any] = {}  # the `// hustings: {json}` comment
 
     def problem(self, severity: str, message: str) -> None:
         self.problems.append(GiftProblem(self.line, self.qid, message, severity, self.filename))
@@ -396,6 +401,7 @@ class _Importer:
             else:
                 text = text[2:]
         idnumber, tags = _id_and_tags("\n".join(comments))
+        self.extra = {}
         base = slugify(idnumber) or slugify(name) or f"gift-{self.count}"
         self.qid = self.unique_id(base)
 
@@ -441,6 +447,7 @@ class _Importer:
             self.fail("the question text is empty")
             return
         self.apply_tags(question, tags)
+        self.read_extra(comments)
         if answers == "":
             done = self.essay(question)
         elif "~" in answers:
@@ -452,8 +459,35 @@ class _Importer:
         else:
             done = self.short(question, answers, fmt)
         if done:
+            self.apply_misreadings(question)
             self.ids.add(self.qid)
             self.questions.append(question)
+
+    def read_extra(self, comments: list[str]) -> None:
+        found = [c[len(_EXTRA_PREFIX) :] for c in comments if c.startswith(_EXTRA_PREFIX)]
+        if not found:
+            return
+        try:
+            data = json.loads(found[-1])
+        except ValueError:
+            self.warn("the `// hustings:` comment is not valid JSON; ignored")
+            return
+        if not isinstance(data, dict):
+            self.warn("the `// hustings:` comment must hold a JSON object; ignored")
+            return
+        self.extra = data
+
+    def apply_misreadings(self, question: dict[str, Any]) -> None:
+        labels = self.extra.get("misreadings")
+        options = question.get("options")
+        if labels is None or not options:
+            return
+        if not isinstance(labels, list) or len(labels) != len(options):
+            self.warn("misreading labels ignored: they do not match the answers one for one")
+            return
+        for option, label in zip(options, labels, strict=True):
+            if isinstance(label, str) and label:
+                option["misreading"] = label
 
     def apply_tags(self, question: dict[str, Any], tags: list[str]) -> None:
         seen_skill = seen_difficulty = False
@@ -468,6 +502,17 @@ class _Importer:
 
     def essay(self, question: dict[str, Any]) -> bool:
         question["type"] = "essay"
+        rubric = self.extra.get("rubric")
+        if isinstance(rubric, list) and rubric:
+            # Checked like any bank text when the imported bank is loaded.
+            question["rubric"] = rubric
+            total = sum(c.get("points", 0) for c in rubric if isinstance(c, dict))
+            if isinstance(total, int | float) and total > 0:
+                question["points"] = total
+            for key in ("model_answer", "min_words", "max_words"):
+                if self.extra.get(key) is not None:
+                    question[key] = self.extra[key]
+            return True
         question["rubric"] = [
             {
                 "criterion": "Overall answer",
@@ -758,6 +803,28 @@ def _quote_values(value: Any) -> Any:
     return value
 
 
+_EXTRA_PREFIX = "// hustings: "
+
+
+def _extra_comment(spec: dict) -> str | None:
+    """The `// hustings: {json}` line for what GIFT cannot say, or None when nothing is left."""
+    data: dict[str, Any] = {}
+    if spec.get("type") == "essay":
+        if spec.get("rubric"):
+            data["rubric"] = spec["rubric"]
+        for key in ("model_answer", "min_words", "max_words"):
+            if spec.get(key):
+                data[key] = spec[key]
+    labels = [o.get("misreading") for o in spec.get("options") or ()]
+    if any(labels):
+        data["misreadings"] = labels
+    if not data:
+        return None
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # JSON leaves U+2028/U+2029 raw, and a reader splitting lines would cut the comment there.
+    return _EXTRA_PREFIX + text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def _comment_safe(text: str) -> str:
     """One line of printable text: YAML refuses a stream with control characters anywhere."""
     return "".join(ch if ch.isprintable() else " " for ch in text)
@@ -854,6 +921,9 @@ class _Exporter:
         tags = [t for t in (spec.get("skill"), spec.get("difficulty")) if t]
         if tags:
             head.append("// " + " ".join(f"[tag:{tag}]" for tag in tags))
+        extra = _extra_comment(spec)
+        if extra:
+            head.append(extra)
         stem = f"::{_repchar(qid)}::[html]{_repchar(str(spec.get('prompt', '')).strip())}"
         explanation = str(spec.get("explanation") or "").strip()
         general = f"####{_gift_text(explanation)}" if explanation else ""
@@ -881,9 +951,8 @@ class _Exporter:
             lost.append("feedback_wrong")
         if spec.get("type") == "short" and spec.get("manual_review"):
             lost.append("manual_review")
-        if spec.get("type") == "essay":
-            lost.append("rubric")
-            lost += [k for k in ("model_answer", "min_words", "max_words") if spec.get(k)]
+        # An essay's rubric, model answer and word limits travel in the `// hustings:` comment
+        # (Moodle ignores it), and so do misreading labels: nothing lost for Hustings.
         if lost:
             self.report(line, spec, WARNING, "not expressible in GIFT, dropped: " + ", ".join(lost))
 

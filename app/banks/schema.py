@@ -71,6 +71,19 @@ QUESTION_TYPES = (
     "essay",
 )
 EVIDENCE_GRANULARITIES = ("paragraph", "sentence")
+# The misreadings a distractor may be labelled with (`misreading:` on an option); the dashboard
+# counts wrong answers by these labels. Documented in question_banks/README.md.
+MISREADINGS: dict[str, str] = {
+    "too-literal": "reads a figure of speech literally",
+    "over-generalises": "stretches the text's claim beyond what it says",
+    "wrong-speaker": "takes someone else's view for the author's (whose view is it?)",
+    "reverses-claim": "turns the text's claim into its opposite",
+    "outside-knowledge": "answers from outside knowledge, not from the text",
+    "half-answer": "gives only part of the answer",
+    "fact-opinion": "confuses fact and opinion",
+    "wrong-passage": "takes a detail from another part of the text",
+}
+MAX_EXCLUSION_REASON = 300
 ALLOWED_TAGS = frozenset(
     {"em", "strong", "b", "i", "q", "cite", "br", "p", "ul", "ol", "li", "code"}
 )
@@ -87,6 +100,7 @@ _COMMON_KEYS = (
     "source",
     "lint_ignore",
     "lint_reason",
+    "excludes",
     "feedback_correct",
     "feedback_partial",
     "feedback_wrong",
@@ -157,6 +171,9 @@ class Question:
     line: int
     spec: dict[str, Any]
     content_hash: str
+    # Items that must not appear in one attempt with this one: (other id, reason). Kept out of
+    # `spec` so that declaring an exclusion does not make a new version of the question.
+    excludes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -971,6 +988,7 @@ class _Checker:
                 )
             ]
         ignores = self.lint_ignore(fields)
+        excludes = self.excludes(fields, qid)
         spec: dict[str, Any] = {
             "id": qid,
             "type": qtype,
@@ -991,8 +1009,34 @@ class _Checker:
             return None
         if any(spec[k] is None for k in ("prompt", "points", "skill", "difficulty", "explanation")):
             return None
-        question = Question(qid, qtype, _line(node), spec, content_hash(spec))
+        question = Question(qid, qtype, _line(node), spec, content_hash(spec), excludes)
         return question, ignores
+
+    def excludes(
+        self, fields: dict[str, tuple[Node, Node]], qid: str | None
+    ) -> tuple[tuple[str, str], ...]:
+        """`excludes: {other-id: "why the two give each other away"}`."""
+        if "excludes" not in fields:
+            return ()
+        entries = self.mapping(fields["excludes"][1], "`excludes`")
+        found: list[tuple[str, str]] = []
+        for name, (key, value) in (entries or {}).items():
+            other = self.identifier(
+                key, "excludes", _QUESTION_ID_RE, "lower-case letters, digits, -, _ and ."
+            )
+            reason = self.text(value, f"excludes: {name}")
+            if other is None or reason is None:
+                continue
+            if other == qid:
+                self.error(key, "a question cannot exclude itself")
+                continue
+            if len(reason) > MAX_EXCLUSION_REASON:
+                self.error(value, f"the reason is longer than {MAX_EXCLUSION_REASON} characters")
+                continue
+            found.append((other, reason.strip()))
+        if entries is not None and not entries:
+            self.error(fields["excludes"][0], "`excludes` is empty; name at least one question")
+        return tuple(found)
 
     def lint_ignore(self, fields: dict[str, tuple[Node, Node]]) -> tuple[str, ...]:
         codes: list[str] = []
@@ -1037,7 +1081,7 @@ class _Checker:
             option = self.mapping(item, "an option")
             if option is None:
                 continue
-            self.check_keys(option, ("text", "correct", "feedback"), "an option")
+            self.check_keys(option, ("text", "correct", "feedback", "misreading"), "an option")
             text_node = self.require(option, "text", item, "the option")
             text = text_node and self.html(text_node, "text")
             text = self.capped(text_node, "text", text, MAX_OPTION_CHARS)
@@ -1045,6 +1089,15 @@ class _Checker:
                 self.boolean(option["correct"][1], "correct") if "correct" in option else False
             )
             feedback = self.optional_html(option, "feedback")
+            misreading = None
+            if "misreading" in option:
+                misreading = self.choice(option["misreading"][1], "misreading", MISREADINGS)
+                if misreading is not None and correct:
+                    self.error(
+                        option["misreading"][0],
+                        "a correct option cannot carry a `misreading` label; label the distractors",
+                    )
+                    misreading = None
             if text is None or correct is None or text_node is None:
                 continue
             normal = _normal_text(text)
@@ -1053,7 +1106,10 @@ class _Checker:
                     text_node, f"duplicate option text (same as the option on line {seen[normal]})"
                 )
             seen.setdefault(normal, _line(item))
-            options.append({"id": letter, "text": text, "correct": correct, "feedback": feedback})
+            entry = {"id": letter, "text": text, "correct": correct, "feedback": feedback}
+            if misreading is not None:
+                entry["misreading"] = misreading
+            options.append(entry)
         return options
 
     def type_single(self, node: Node, fields: dict, spec: dict, _src: str | None) -> None:
@@ -1279,16 +1335,24 @@ class _Checker:
             entry = self.mapping(item, "a rubric criterion")
             if entry is None:
                 continue
-            self.check_keys(entry, ("criterion", "points", "description"), "a rubric criterion")
+            self.check_keys(
+                entry, ("criterion", "points", "description", "levels"), "a rubric criterion"
+            )
             criterion_node = self.require(entry, "criterion", item, "the rubric criterion")
             points_node = self.require(entry, "points", item, "the rubric criterion")
             criterion = criterion_node and self.html(criterion_node, "criterion")
             points = points_node and self.points(points_node, "points")
             description = self.optional_html(entry, "description")
+            levels = self.rubric_levels(entry, points) if "levels" in entry else None
             if criterion is not None and points is not None:
-                rubric.append(
-                    {"criterion": criterion, "points": points, "description": description}
-                )
+                criterion_spec: dict[str, Any] = {
+                    "criterion": criterion,
+                    "points": points,
+                    "description": description,
+                }
+                if levels:
+                    criterion_spec["levels"] = levels
+                rubric.append(criterion_spec)
         total = round(sum(c["points"] for c in rubric), 2)
         if rubric and spec["points"] is not None and total != spec["points"]:
             self.error(
@@ -1296,6 +1360,52 @@ class _Checker:
                 f"the rubric's points add up to {total:g} but the question "
                 f"is worth {spec['points']:g} points",
             )
+
+    def rubric_levels(
+        self, entry: dict[str, tuple[Node, Node]], criterion_points: float | None
+    ) -> list[dict] | None:
+        """A criterion's levels: what earns each mark, from 0 up to the criterion's points."""
+        key, node = entry["levels"]
+        levels: list[dict] = []
+        seen: dict[float, int] = {}
+        for item in self.sequence(node, "levels", 2, key) or ():
+            fields = self.mapping(item, "a rubric level")
+            if fields is None:
+                continue
+            self.check_keys(fields, ("points", "descriptor"), "a rubric level")
+            points_node = self.require(fields, "points", item, "the rubric level")
+            descriptor_node = self.require(fields, "descriptor", item, "the rubric level")
+            points = None
+            if points_node is not None:
+                points = self.number(points_node, "points")
+                if points is not None and (points < 0 or round(points, 2) != points):
+                    self.error(
+                        points_node,
+                        f"a level's `points` must be 0 or more with at most 2 decimals "
+                        f"(found {points:g})",
+                    )
+                    points = None
+            descriptor = descriptor_node and self.html(descriptor_node, "descriptor")
+            if points is None or descriptor is None:
+                continue
+            if points in seen:
+                self.error(
+                    points_node, f"two levels give {points:g} points (first on line {seen[points]})"
+                )
+                continue
+            seen[points] = _line(item)
+            levels.append({"points": float(points), "descriptor": descriptor})
+        if len(levels) < 2 or criterion_points is None:
+            return None
+        levels.sort(key=lambda level: level["points"])
+        if levels[0]["points"] != 0 or levels[-1]["points"] != criterion_points:
+            self.error(
+                key,
+                f"the levels must run from 0 to the criterion's {criterion_points:g} points "
+                f"(found {levels[0]['points']:g} to {levels[-1]['points']:g})",
+            )
+            return None
+        return levels
 
 
 # --------------------------------------------------------------------------- public API
@@ -1439,6 +1549,20 @@ def load_bank_paths(
             question_ids.setdefault(question.id, f"{bank.path}:{question.line}")
         problems.extend(sorted(cross, key=lambda p: p.line))
         banks.append(bank)
+    for bank in banks:
+        for question in bank.questions:
+            for other, _reason in question.excludes:
+                if other not in question_ids:
+                    problems.append(
+                        Problem(
+                            bank.path,
+                            question.line,
+                            question.id,
+                            f"`excludes` names `{other}`, which none of the banks read here "
+                            "holds; check the id (the exclusion applies once it is loaded)",
+                            severity="warning",
+                        )
+                    )
     return banks, problems
 
 

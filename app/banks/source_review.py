@@ -25,7 +25,7 @@ __all__ = [
     "text_digest",
 ]
 
-MAX_REMOVED_CHARS = 200_000  # the removed blocks travel back in one form field
+MAX_REMOVED_CHARS = 200_000  # UTF-8 bytes: the removed blocks travel back in one form field
 _MAX_BLOCK_CHARS = 20_000
 
 
@@ -44,7 +44,7 @@ def encode_removed(blocks: tuple[RemovedBlock, ...] | list[RemovedBlock]) -> str
     size = 2
     for block in blocks:
         item = [block.text[:_MAX_BLOCK_CHARS], block.reason[:100], block.after]
-        size += len(json.dumps(item, ensure_ascii=False)) + 1
+        size += len(json.dumps(item, ensure_ascii=False).encode("utf-8")) + 1
         if size > MAX_REMOVED_CHARS:
             break
         kept.append(item)

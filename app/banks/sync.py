@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.banks.articles import SourceDocument
+from app.banks.background import Note
+from app.banks.exclusions import Exclusion
 from app.banks.schema import Bank as BankFile
 from app.extensions import db
 from app.models import (
@@ -24,8 +26,10 @@ from app.models import (
     BankSource,
     Paragraph,
     Question,
+    QuestionExclusion,
     QuestionVersion,
     Source,
+    SourceNote,
     utcnow,
 )
 
@@ -39,6 +43,8 @@ class SyncReport:
     restored: list[str] = field(default_factory=list)
     sources_added: list[str] = field(default_factory=list)
     sources_updated: list[str] = field(default_factory=list)
+    exclusions_changed: list[str] = field(default_factory=list)  # banks whose pairs changed
+    notes_updated: list[str] = field(default_factory=list)  # sources whose background note changed
 
     @property
     def changed(self) -> bool:
@@ -49,6 +55,8 @@ class SyncReport:
             or self.restored
             or self.sources_added
             or self.sources_updated
+            or self.exclusions_changed
+            or self.notes_updated
         )
 
     def summary(self) -> str:
@@ -167,6 +175,7 @@ def sync_banks(
             if progress:
                 progress(1)
 
+        _sync_exclusions(bank, bank_file, report)
         present = {q.id for q in bank_file.questions}
         for question in db.session.scalars(
             select(Question).where(Question.bank_id == bank.id, Question.retired_at.is_(None))
@@ -176,6 +185,78 @@ def sync_banks(
                 report.retired.append(question.key)
     db.session.flush()
     return report
+
+
+def sync_notes(notes: Sequence[Note], report: SyncReport) -> None:
+    """Add or replace each source's background note (sources are synced first)."""
+    if not notes:
+        return
+    sources = dict(
+        db.session.execute(
+            select(Source.slug, Source.id).where(Source.slug.in_([n.source for n in notes]))
+        ).all()
+    )
+    existing = {
+        row.source_id: row
+        for row in db.session.scalars(
+            select(SourceNote).where(SourceNote.source_id.in_(list(sources.values())))
+        )
+    }
+    for note in notes:
+        source_id = sources.get(note.source)
+        if source_id is None:
+            continue
+        row = existing.get(source_id)
+        if row is not None and row.content_hash == note.content_hash:
+            continue
+        if row is None:
+            row = SourceNote(source_id=source_id)
+            db.session.add(row)
+        row.title, row.text, row.content_hash = note.title, note.text, note.content_hash
+        row.updated_at = utcnow()
+        report.notes_updated.append(note.source)
+    db.session.flush()
+
+
+def _sync_exclusions(bank: Bank, bank_file: BankFile, report: SyncReport) -> None:
+    """Replace the pairs this bank declares (they are not versioned: no attempt depends on them)."""
+    wanted = {
+        (pair.first, pair.second): pair
+        for pair in (
+            Exclusion.of(q.id, other, reason)
+            for q in bank_file.questions
+            for other, reason in q.excludes
+        )
+    }
+    rows = {
+        (row.first_key, row.second_key): row
+        for row in db.session.scalars(
+            select(QuestionExclusion).where(QuestionExclusion.bank_id == bank.id)
+        )
+    }
+    changed = False
+    for key, row in rows.items():
+        pair = wanted.get(key)
+        if pair is None:
+            db.session.delete(row)
+            changed = True
+        elif (row.reason, row.declared_by) != (pair.reason, pair.declared_by):
+            row.reason, row.declared_by = pair.reason, pair.declared_by
+            changed = True
+    for key, pair in wanted.items():
+        if key not in rows:
+            db.session.add(
+                QuestionExclusion(
+                    bank_id=bank.id,
+                    first_key=pair.first,
+                    second_key=pair.second,
+                    declared_by=pair.declared_by,
+                    reason=pair.reason,
+                )
+            )
+            changed = True
+    if changed:
+        report.exclusions_changed.append(bank_file.id)
 
 
 def _add_version(question: Question, number: int, spec: dict, digest: str) -> None:

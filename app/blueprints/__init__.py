@@ -2,7 +2,17 @@
 
 from flask import Blueprint
 
-from app.blueprints import auth, builder, courses, dashboards, exports, grading, library, student
+from app.blueprints import (
+    auth,
+    builder,
+    courses,
+    dashboards,
+    exports,
+    grading,
+    library,
+    misreadings,
+    student,
+)
 
 BLUEPRINTS: list[Blueprint] = [
     auth.bp,
@@ -13,4 +23,5 @@ BLUEPRINTS: list[Blueprint] = [
     dashboards.bp,
     exports.bp,
     library.bp,
+    misreadings.bp,
 ]

@@ -46,7 +46,7 @@ def test_review_a_saved_news_page_and_save_it(live_server, browser, tmp_path):
     )
     assert page.get_by_label("Publication").input_value() == "Global Voice"
     assert page.get_by_label("Author").input_value() == "Amara Nwosu"
-    assert page.get_by_label("Date").input_value() == "2023-09-06"
+    assert page.get_by_label("Date", exact=True).input_value() == "2023-09-06"
     assert page.get_by_label("Source id").input_value() == (
         "leaders-pledge-climate-finance-at-nairobi-summit"
     )
@@ -124,4 +124,28 @@ def test_a_page_too_large_is_refused_with_its_size(live_server, browser, tmp_pat
     assert page.get_by_text("The upload is 6.2 MB; pages of at most 5 MB are read").is_visible()
     live.db.session.rollback()
     assert live.db.session.scalar(select(Source)) is None
+    context.close()
+
+
+def test_pasted_page_source_is_extracted_like_a_file(live_server, browser):
+    live = live_server
+    teacher = live.make.instructor()
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    live.login(page, teacher)
+    page.goto(f"{live.url}/teach/sources/import")
+    page.get_by_role("button", name="Clean and review").click()  # nothing given
+    assert page.get_by_text("Paste the article, or choose a file to upload.").is_visible()
+    assert serious(run_axe(page)) == []
+    html = (PAGES / "cable-div-br.html").read_text(encoding="utf-8")
+    page.get_by_label("Paste the article").fill(html)
+    page.get_by_role("button", name="Clean and review").click()
+    page.wait_for_load_state()
+    texts = paragraph_texts(page)
+    assert len(texts) == 10
+    assert texts[0].startswith("Lucia Ferrante never meant to become a symbol.")
+    assert texts[-1].startswith("For now, the mayor says, the town will keep")
+    assert page.get_by_label("Author").input_value() == "Dana Whitfield"
+    assert page.get_by_label("Date", exact=True).input_value() == "2023-11-20"
     context.close()

@@ -51,9 +51,7 @@ class Positions(dict):
 
 def qid_position(live, attempt_id: int) -> Positions:
     fresh(live)
-    rows = list(
-        live.db.session.scalars(select(Response).where(Response.attempt_id == attempt_id))
-    )
+    rows = list(live.db.session.scalars(select(Response).where(Response.attempt_id == attempt_id)))
     pos = Positions({r.question_version.spec["id"]: r.position for r in rows})
     pos.alias = {r.question_version.spec["id"]: (r.layout or {}).get("alias", {}) for r in rows}
     return pos
@@ -244,8 +242,9 @@ def test_keyboard_only(live_server, page):
 def test_phone_width(live_server, browser):
     live = live_server
     s = build(live.make)
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True,
-                                  has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     try:
         attempt_id = open_quiz(live, page, s)
@@ -358,7 +357,8 @@ def test_clear_a_single_choice_answer(live_server, page):
     page.check("#q1-b")
     wait_saved(page)
     page.get_by_role("button", name="Clear answer to question 1").click()
-    page.wait_for_function("() => document.querySelector('#q1 .answered-mark').dataset.answered"
-                           " === 'false'")
+    page.wait_for_function(
+        "() => document.querySelector('#q1 .answered-mark').dataset.answered === 'false'"
+    )
     wait_saved(page)
     assert values(live, attempt_id)["q-single"] is None

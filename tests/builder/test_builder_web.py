@@ -166,6 +166,10 @@ def test_draw_form(w, teacher):
         "draw-qtype": "",
         "draw-count": "1",
     }
+    # The bank's questions differ in points, so the builder asks for the draw's points.
+    r = teacher.post(f"/teach/quizzes/{w.quiz.id}/draws/add", data=base)
+    assert r.status_code == 400 and b"Give the draw its points per question" in r.data
+    base["draw-points"] = "2"
     r = teacher.post(f"/teach/quizzes/{w.quiz.id}/draws/add", data=base)
     assert r.status_code == 302
     assert _slots(w.quiz.id) == 3

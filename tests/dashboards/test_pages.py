@@ -96,8 +96,13 @@ def test_item_analysis_flags_the_broken_question(broken_quiz, client, login_as) 
     flagged = page.split('id="flag-heading"')[1].split("</section>")[0]
     assert "broken" in flagged and "Negative discrimination" in flagged
     assert "chosen more often than the key" in page
-    assert "ungraded (count 0)" in page
+    # Moodle's rule by default: attempts awaiting grading are left out, and the page says so.
+    assert "left out: awaiting grading" in page and "ungraded (count 0)" not in page
+    zero = client.get(f"/teach/quizzes/{quiz.id}/items?attempts=first&pending=count_zero")
+    text = zero.get_data(as_text=True)
+    assert "ungraded (count 0)" in text and "left out: awaiting grading" not in text
     assert client.get(f"/teach/quizzes/{quiz.id}/items?attempts=best").status_code == 400
+    assert client.get(f"/teach/quizzes/{quiz.id}/items?pending=maybe").status_code == 400
 
 
 def test_skills_page_names_the_weakest_skill(broken_quiz, client, login_as) -> None:

@@ -158,7 +158,10 @@ def test_login_throttled_per_account(make, client):
     )
 
 
-def test_login_throttled_per_ip_across_accounts(make, client):
+def test_login_throttled_per_ip_across_accounts(make, app_config):
+    """The per-address ceiling (300 failures per 5 minutes by default; 20 here) stops one
+    machine trying many accounts."""
+    client = create_app({**app_config, "LOGIN_FAILURES_PER_ADDRESS": 20}).test_client()
     for i in range(20):
         client.post("/login", data={"email": f"guess{i}@example.test", "password": "wrong"})
     student = make.student()

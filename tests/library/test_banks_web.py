@@ -13,6 +13,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app.models import Bank, Question, QuestionVersion
+from tests.conftest import TEST_CONFIG
 from tests.library.conftest import BANKS, post_multipart, snapshot, upload
 
 QUESTION = """
@@ -205,12 +206,14 @@ def test_tampered_confirmation_is_refused(
     if tamper == "flip":
         token = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     elif tamper == "other-secret":
-        payload = URLSafeTimedSerializer("test-secret", salt="hustings.library.bank-upload").loads(
-            token
-        )
+        payload = URLSafeTimedSerializer(
+            TEST_CONFIG["SECRET_KEY"], salt="hustings.library.bank-upload"
+        ).loads(token)
         token = URLSafeTimedSerializer("guess", salt="hustings.library.bank-upload").dumps(payload)
     elif tamper == "other-user":
-        serializer = URLSafeTimedSerializer("test-secret", salt="hustings.library.bank-upload")
+        serializer = URLSafeTimedSerializer(
+            TEST_CONFIG["SECRET_KEY"], salt="hustings.library.bank-upload"
+        )
         payload = serializer.loads(token)
         token = serializer.dumps({**payload, "u": make.instructor().id})
     else:

@@ -269,3 +269,18 @@ def test_sources_import_options_that_name_one_article(runner: Any, tmp_path: Pat
     result = runner.invoke(args=["sources", "import", *pages, "--id", "x"])
     assert result.exit_code == 2
     assert "--id and --title name one article" in result.output
+
+
+def test_sources_import_into_a_folder_or_onto_a_file(runner: Any, tmp_path: Path) -> None:
+    page = str(PAGES / "wire-tariffs.html")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = runner.invoke(args=["sources", "import", page, "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert (folder / "wire-tariffs.md").exists()
+    a_file = tmp_path / "taken.md"
+    a_file.write_text("x", encoding="utf-8")
+    both = runner.invoke(args=["sources", "import", page, page, "-o", str(a_file)])
+    assert both.exit_code == 2 and "is a file: give a folder" in both.output
+    blocked = runner.invoke(args=["sources", "import", page, "-o", str(a_file / "x.md")])
+    assert blocked.exit_code == 1 and "cannot write" in blocked.output

@@ -455,3 +455,15 @@ def test_page_in_a_declared_encoding_is_read(teacher_client: Any, db: Any) -> No
     data = raw.replace('charset="utf-8"', 'charset="windows-1252"').encode("cp1252")
     page = review(teacher_client, file=(io.BytesIO(data), "p.html")).get_data(as_text=True)
     assert "“lost its nerve”" in textarea(page)
+
+
+def test_a_long_article_is_previewed_and_saved(teacher_client: Any, db: Any) -> None:
+    """The reviewed text of a long article (700 KB) travels back whole."""
+    paragraphs = [
+        f"Paragraph {n} of a very long report. " + "Words “quoted” here. " * 140 for n in range(300)
+    ]
+    text = "\n\n".join(p.strip() for p in paragraphs)
+    assert len(text.encode("utf-8")) > 700_000
+    response = save(teacher_client, text)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert counts(db)["source"] == 1

@@ -117,9 +117,14 @@ def measure(method: str, folder: Path, verbose: bool) -> str:
     clutter = clutter_total = lost = lost_total = right = 0
     offsets: list[int] = []
     lines = []
+    fields = fields_right = 0
     for case in cases:
         raw = decode_page(case.path.read_bytes())
         result = score(extract(raw), case)
+        if method == "hustings":
+            found = extract_article(raw).metadata
+            fields += len(case.metadata)
+            fields_right += sum(getattr(found, k) == v for k, v in case.metadata.items())
         clutter += len(result.clutter_kept)
         clutter_total += len(case.clutter)
         lost += len(result.lost)
@@ -137,7 +142,8 @@ def measure(method: str, folder: Path, verbose: bool) -> str:
         0,
         f"{method:12} clutter kept {clutter}/{clutter_total}  paragraphs lost "
         f"{lost}/{lost_total}  pages right {right}/{len(cases)}  first paragraph median "
-        f"offset {median} ({len(offsets)} found)",
+        f"offset {median} ({len(offsets)} found)"
+        + (f"  metadata fields right {fields_right}/{fields}" if fields else ""),
     )
     return "\n".join(lines)
 

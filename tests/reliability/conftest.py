@@ -29,10 +29,17 @@ class Deployment:
     secret: str
     servers: list[Server] = field(default_factory=list)
 
-    def serve(self, workers: int = 4) -> Server:
-        """Start gunicorn on the data made so far (ends the test's own transaction first)."""
+    def serve(
+        self,
+        workers: int = 4,
+        env: dict[str, str] | None = None,
+        serve_args: list[str] | None = None,
+    ) -> Server:
+        """Start gunicorn on the data made so far (ends the test's own transaction first);
+        with ``serve_args``, through ``hustings serve`` with those options."""
         db.session.commit()
-        server = Server(self.url, self.secret, self.tmp, workers=workers)
+        server = Server(self.url, self.secret, self.tmp, workers=workers, env=env)
+        server.serve_args = serve_args
         self.servers.append(server)
         server.start()
         return server
@@ -106,3 +113,23 @@ def quick_world(make: factories.Factory, question_specs: list[dict[str, Any]], *
     quiz_kw.setdefault("shuffle_options", False)
     quiz = make.quiz(course, questions, source=source, published=True, **quiz_kw)
     return teacher, course, student, quiz
+
+
+# Answers sent / acknowledged (200) / found in the database, per scenario, reported at the end
+# of the run (issue 14: "the reliability suite reports, for each scenario, …").
+ANSWER_LEDGER: list[tuple[str, int, int, int]] = []
+
+
+def report_answers(scenario: str, sent: int, acknowledged: int, found: int) -> None:
+    """Record a scenario's answer counts; an acknowledged answer not found fails the test."""
+    ANSWER_LEDGER.append((scenario, sent, acknowledged, found))
+    assert found >= acknowledged, f"{scenario}: {acknowledged - found} acknowledged answers lost"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not ANSWER_LEDGER:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("answers: sent / acknowledged / found in the database")
+    for scenario, sent, acknowledged, found in ANSWER_LEDGER:
+        write(f"{sent:6d} {acknowledged:6d} {found:6d}  {scenario}")

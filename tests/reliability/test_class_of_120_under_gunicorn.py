@@ -22,7 +22,7 @@ from app.models import Enrolment, Role, User
 from app.passwords import hash_password
 from tests import factories
 from tests.attempts import specs
-from tests.reliability.conftest import Deployment, quick_world, server_errors
+from tests.reliability.conftest import Deployment, quick_world, report_answers, server_errors
 from tests.reliability.server import Student, attempt_id_from
 
 pytestmark = pytest.mark.slow
@@ -88,8 +88,16 @@ def test_120_students_at_once_get_no_500_no_lock_errors_and_lose_no_answer(
     assert not server_errors(server), server_errors(server)[:5]
     attempts = dep.attempts(quiz_id)
     assert len(attempts) == STUDENTS == len(acknowledged)
+    found = 0
+    stored_all = {a.id: {p: r.value for p, r in dep.responses(a.id).items()} for a in attempts}
+    for attempt_id, mine in acknowledged.items():
+        found += sum(1 for p, v in mine.items() if stored_all.get(attempt_id, {}).get(p) == v)
+    report_answers(
+        f"{STUDENTS} students start, save and submit at once (last answer per question)",
+        STUDENTS * QUESTIONS, sum(len(m) for m in acknowledged.values()), found,
+    )  # fmt: skip
     for attempt in attempts:
         assert attempt.state == "submitted"
-        stored = {p: r.value for p, r in dep.responses(attempt.id).items()}
+        stored = stored_all[attempt.id]
         assert stored == acknowledged[attempt.id], f"attempt {attempt.id} lost an answer"
     assert elapsed < 90, f"took {elapsed:.0f} s"

@@ -20,7 +20,7 @@ from app.database import writing
 from app.extensions import db
 from app.models import AttemptState
 from tests.attempts import specs
-from tests.reliability.conftest import Deployment, quick_world
+from tests.reliability.conftest import Deployment, quick_world, report_answers
 from tests.reliability.server import (
     Server,
     Student,
@@ -59,6 +59,8 @@ def test_sigkill_during_an_attempt_keeps_every_acknowledged_answer(
     (attempt,) = dep.attempts(quiz.id)
     assert attempt.state == AttemptState.IN_PROGRESS  # still open, nothing graded
     responses = dep.responses(attempt_id)
+    found = sum(1 for p, r in responses.items() if r.value == saved[p])
+    report_answers("SIGKILL of the server during an attempt", 3, 3, found)
     assert {p: r.value for p, r in responses.items()} == saved
     assert all(r.score is None for r in responses.values())
     # The student goes on where they were, with the same session cookie.
@@ -158,4 +160,9 @@ def test_database_unavailable_gives_a_clear_503_to_autosave_and_the_retry_is_kep
     # The database is back: the same save, sent again, is accepted and kept.
     r = browser.save(attempt_id, 2, "labourish", 1)
     assert r.status_code == 200, r.text[:300]
-    assert {p: x.value for p, x in dep.responses(attempt_id).items()} == {1: "b", 2: "labourish"}
+    stored = {p: x.value for p, x in dep.responses(attempt_id).items()}
+    report_answers(
+        "PostgreSQL unavailable, the answer sent again once back", 2, 2,
+        sum(1 for p, v in {1: "b", 2: "labourish"}.items() if stored.get(p) == v),
+    )  # fmt: skip
+    assert stored == {1: "b", 2: "labourish"}

@@ -15,7 +15,7 @@ import pytest
 
 from app.models import AttemptState
 from tests.attempts import specs
-from tests.reliability.conftest import Deployment, quick_world, server_errors
+from tests.reliability.conftest import Deployment, quick_world, report_answers, server_errors
 from tests.reliability.server import Student, attempt_id_from
 
 pytestmark = pytest.mark.slow
@@ -146,6 +146,11 @@ def test_autosave_racing_the_submit_every_acknowledged_save_is_graded_late_ones_
     responses = dep.responses(attempt_id)
     (attempt,) = dep.attempts(quiz.id)
     assert attempt.state == AttemptState.SUBMITTED
+    report_answers(
+        f"autosave racing the submit ({backend}; last acknowledged answer per question)",
+        4, len(acknowledged),
+        sum(1 for p, (_, v) in acknowledged.items() if responses[p].value == v),
+    )  # fmt: skip
     for position, response in responses.items():
         seq, value = acknowledged.get(position, (0, None))
         assert (response.seq, response.value) == (seq, value), f"question {position}"

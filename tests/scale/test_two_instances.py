@@ -223,7 +223,7 @@ def test_login_throttle_is_shared_by_the_instances(deployment: dict[str, Any]) -
         reply = await browser.post_form("/login", {"email": email, "password": "wrong-password"})
         return reply.status
 
-    # LOGIN_LIMIT_PER_ACCOUNT is 5 failures per 5 minutes; the first five happen on A.
+    # LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS is 5 per 5 minutes; the first five happen on A.
     assert [run(fail_on(a.port)) for _ in range(5)] == [401] * 5
     assert run(fail_on(b.port)) == 429
     # And the right password on B is refused too while the account is throttled.

@@ -49,6 +49,7 @@ COURSE_INSTRUCTOR = "course_instructor"  # only the instructor of the course the
 COURSE_MEMBER = "course_member"  # the course's students and instructor
 QUIZ_TAKER = "quiz_taker"  # the course's students, and its instructor (preview)
 ATTEMPT_OWNER = "attempt_owner"  # only the student whose attempt it is
+LTI_ADMIN = "lti_admin"  # instructors named in LTI_ADMINS (the course's instructor, here)
 
 ALLOWED = {
     PUBLIC: set(VISITORS),
@@ -58,6 +59,7 @@ ALLOWED = {
     COURSE_MEMBER: {"instructor", "owner", "classmate"},
     QUIZ_TAKER: {"instructor", "owner", "classmate"},
     ATTEMPT_OWNER: {"owner"},
+    LTI_ADMIN: {"instructor"},
 }
 
 POLICY: dict[str, str] = {
@@ -86,6 +88,19 @@ POLICY: dict[str, str] = {
     "student.save": ATTEMPT_OWNER,
     "student.confirm_submit": ATTEMPT_OWNER,
     "student.result": ATTEMPT_OWNER,
+    # LTI: the protocol endpoints are public (the LMS's signed messages authenticate them);
+    # the pickers need a launch in the session and check the course themselves.
+    "lti.jwks": PUBLIC,
+    "lti.canvas_config": PUBLIC,
+    "lti.login": PUBLIC,
+    "lti.launch": PUBLIC,
+    "lti.deep_link": LOGGED_IN,
+    "lti.choose_link": LOGGED_IN,
+    "lti.course": COURSE_INSTRUCTOR,
+    "lti.sync_roster": COURSE_INSTRUCTOR,
+    "lti.retry": COURSE_INSTRUCTOR,
+    "lti.platforms_page": LTI_ADMIN,
+    "lti.rotate_key": LTI_ADMIN,
 }
 for _endpoint in [
     "accommodations",
@@ -116,6 +131,7 @@ for _endpoint in ["attempt", "items", "overview", "results", "skills", "student"
     POLICY[f"dashboards.{_endpoint}"] = COURSE_INSTRUCTOR
 for _endpoint in ["gradebook_csv", "index", "quiz_csv"]:
     POLICY[f"exports.{_endpoint}"] = COURSE_INSTRUCTOR
+POLICY["misreadings.quiz"] = COURSE_INSTRUCTOR
 for _endpoint in [
     "bank",
     "banks",
@@ -243,6 +259,7 @@ def world(make: Factory) -> World:
 @pytest.fixture
 def visit(web_app: Flask, world: World, login_as: Callable[..., Any]) -> Callable[[str], Any]:
     clients: dict[str, Any] = {}
+    web_app.config["LTI_ADMINS"] = [world.users["instructor"].email]
 
     def client_for(visitor: str) -> Any:
         if visitor not in clients:

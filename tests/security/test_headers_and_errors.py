@@ -46,7 +46,9 @@ def test_session_cookie_flags(make, client):
 
 def test_secure_cookie_outside_development(tmp_path, monkeypatch):
     monkeypatch.delenv("HUSTINGS_INSECURE_COOKIES", raising=False)
-    assert create_app({"SECRET_KEY": "x"}, instance_path=tmp_path).config["SESSION_COOKIE_SECURE"]
+    assert create_app({"SECRET_KEY": "x" * 32}, instance_path=tmp_path).config[
+        "SESSION_COOKIE_SECURE"
+    ]
 
 
 def test_not_found_page_in_site_look(client):

@@ -44,42 +44,38 @@ EVIL_NAME = '"\'=HYPERLINK(""http://x"",""y"")"'
 GOLDEN_QUIZ = {
     "plain": (
         "\ufeffName,Email,Student number,Section,Attempts,Grade (highest) /10,Q1 /4,Q2 /6,"
-        "Submitted (UTC)\r\n"
-        "Zoë Ní Dhuibhir,zoe@example.edu,S001,POL101-A,2,7.5,4,3.5,2016-09-24T11:30:00Z\r\n"
-        f"{EVIL_NAME},evil@example.edu,'-2+3,'@SUM(A1),1,,,,\r\n"
+        "Submitted (UTC),Provisional\r\n"
+        "Zoë Ní Dhuibhir,zoe@example.edu,S001,POL101-A,2,7.5,4,3.5,2016-09-24T11:30:00Z,\r\n"
+        f"{EVIL_NAME},evil@example.edu,'-2+3,'@SUM(A1),1,,,,,\r\n"
     ),
     "canvas": (
         "\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,"
         "Tale of two coups — ‘close reading’ (4521)\r\n"
         "    Points Possible,,,,,10\r\n"
         "Zoë Ní Dhuibhir,,S001,zni,POL101-A,7.5\r\n"
-        f"{EVIL_NAME},,'-2+3,evil@example.edu,'@SUM(A1),\r\n"
     ),
     "moodle": (
         "\ufeffEmail address,ID number,Full name,Tale of two coups — ‘close reading’\r\n"
         "zoe@example.edu,S001,Zoë Ní Dhuibhir,7.5\r\n"
-        f"evil@example.edu,'-2+3,{EVIL_NAME},\r\n"
     ),
 }
 GOLDEN_GRADEBOOK = {
     "plain": (
         "\ufeffName,Email,Student number,Section,Tale of two coups — ‘close reading’ /10,"
-        "Kamikaze mission /5,Total /15,Percentage\r\n"
-        "Zoë Ní Dhuibhir,zoe@example.edu,S001,POL101-A,7.5,4,11.5,76.67\r\n"
-        f"{EVIL_NAME},evil@example.edu,'-2+3,'@SUM(A1),,2.25,2.25,15\r\n"
+        "Kamikaze mission /5,Total /15,Percentage,Provisional\r\n"
+        "Zoë Ní Dhuibhir,zoe@example.edu,S001,POL101-A,7.5,4,11.5,76.67,\r\n"
+        f"{EVIL_NAME},evil@example.edu,'-2+3,'@SUM(A1),,2.25,2.25,15,\r\n"
     ),
     "canvas": (
         "\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,"
         "Tale of two coups — ‘close reading’ (4521),Kamikaze mission (4522)\r\n"
         "    Points Possible,,,,,10,5\r\n"
         "Zoë Ní Dhuibhir,,S001,zni,POL101-A,7.5,4\r\n"
-        f"{EVIL_NAME},,'-2+3,evil@example.edu,'@SUM(A1),,2.25\r\n"
     ),
     "moodle": (
         "\ufeffEmail address,ID number,Full name,Tale of two coups — ‘close reading’,"
         "Kamikaze mission\r\n"
         "zoe@example.edu,S001,Zoë Ní Dhuibhir,7.5,4\r\n"
-        f"evil@example.edu,'-2+3,{EVIL_NAME},,2.25\r\n"
     ),
 }
 
@@ -103,7 +99,7 @@ def test_plain_export_details() -> None:
     aware = datetime(2016, 9, 24, 13, 30, tzinfo=timezone(timedelta(hours=2)))
     row = QuizResultRow(ZOE, 1, Decimal("6.666"), [Decimal("2.5"), 4.0], aware)
     _, rows = quiz_export("plain", COUPS, [row], questions=QUESTIONS, grade_method="average")
-    assert next(rows)[-4:] == [6.67, 2.5, 4, "2016-09-24T11:30:00Z"]
+    assert next(rows)[-5:-1] == [Decimal("6.67"), Decimal("2.5"), 4, "2016-09-24T11:30:00Z"]
     with pytest.raises(ExportError):
         quiz_export("plain", COUPS, [], grade_method="best")
     _, rows = quiz_export("plain", COUPS, [QuizResultRow(ZOE, 1, 3, [1])], questions=QUESTIONS)
@@ -183,8 +179,7 @@ def test_canvas_file_reads_back_under_canvas_rules() -> None:
     }
     assert parsed["scores"] == {
         ("SIS User ID", "S001"): {"4521": 7.5, "4522": 4.0},
-        ("SIS User ID", "'-2+3"): {"4521": None, "4522": 2.25},
-    }
+    }  # EVIL's student number "-2+3" could only be written as "'-2+3": left out, reported
 
 
 def test_canvas_prefers_canvas_user_id_then_login() -> None:

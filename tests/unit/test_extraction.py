@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.banks import extraction
 from app.banks.extraction import (
@@ -265,3 +267,44 @@ def test_page_metadata_with_control_characters_is_left_empty() -> None:
     head = '<title>Fine</title><meta name="author" content="Jo\u202eBloggs">'
     result = extract_article(page(f"<article>{ARTICLE}</article>", head=head))
     assert result.metadata.author is None
+
+
+PIECES = [
+    "<p>",
+    "</p>",
+    "<br>",
+    "<div>",
+    "</div>",
+    "<script>",
+    "</script>",
+    "<!--",
+    "-->",
+    "<table><tr><td>",
+    "</td></tr></table>",
+    "<?xml version='1.0' encoding='utf-8'?>",
+    "<li>",
+    "<h1>",
+    "&amp;",
+    "&#0;",
+    "\x00",
+    "\u202e",
+    "\ud800",
+    "A sentence here. ",
+    "lower words ",
+    "Read more",
+    "Photograph: X",
+    "<article>",
+    "<figure><figcaption>",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=60).map("".join))
+def test_any_markup_gives_a_result_never_an_exception(raw: str) -> None:
+    result = extract_article(raw)
+    assert all(p and p == " ".join(p.split()) for p in result.paragraphs)
+
+
+def test_deeply_nested_markup_is_read() -> None:
+    deep = "<div>" * 50_000 + "<p>Deep text here that is a sentence.</p>" + "</div>" * 50_000
+    assert "Deep text here that is a sentence." in extract_article(deep).paragraphs

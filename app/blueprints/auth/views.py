@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
 
 from flask import (
@@ -19,7 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
-from app import accounts, links, mail, notices, sessions
+from app import accounts, links, login_throttle, mail, notices, sessions
 from app.blueprints.auth.forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -62,14 +63,6 @@ def home_for(user: User) -> str:
     )
 
 
-def _account_key() -> str:
-    return "login-account:" + canonical_email(request.form.get("email", ""))[:254]
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code != 302
-
-
 def _begin_session(user: User) -> None:
     session.clear()  # a fresh session on login: nothing planted before it survives
     user.login_token = accounts.start_login_session(user)
@@ -78,24 +71,35 @@ def _begin_session(user: User) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_account_key,
-    deduct_when=_failed,
-)
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int, dict[str, str]]:
+    """Log in, throttled through ``app.login_throttle`` (in the database, shared by every
+    worker); each failed or throttled login is logged as ``login failed|throttled account=…
+    ip=… reason=…`` (never the password)."""
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        account = canonical_email(form.email.data or "")[:254]
+        address = request.remote_addr or "unknown"
+        now = datetime.now(UTC)
+        policy = login_throttle.Policy.from_config(current_app.config)
+        verdict = login_throttle.check(account, address, now, policy)
+        if not verdict.allowed:
+            sessions.log.warning(
+                "login throttled account=%s ip=%s reason=%s retry_after=%d",
+                account, address, verdict.reason, verdict.retry_after,
+            )  # fmt: skip
+            form.password.errors = [
+                f"Too many failed logins. Wait {verdict.retry_after} seconds, then try again."
+            ]
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(verdict.retry_after)}
         user = accounts.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
+            login_throttle.record_success(account, address)
             _begin_session(user)
             db.session.commit()
+            sessions.log.info("login ok account=%s ip=%s", account, address)
             invitations = 0 if user.is_instructor else accounts.count_pending_invitations(user)
             if invitations:
                 flash(
@@ -104,6 +108,11 @@ def login() -> str | Response:
                 )
                 return redirect(url_for("courses.student_index"))
             return redirect(safe_next(form.next.data) or home_for(user))
+        login_throttle.record_failure(account, address, now, policy)
+        db.session.commit()
+        sessions.log.warning(
+            "login failed account=%s ip=%s reason=wrong-password", account, address
+        )
         form.password.errors = ["Email or password is wrong."]
     status = 200 if request.method == "GET" else 401 if form.errors.get("password") else 400
     return render_template("auth/login.html", form=form), status

@@ -7,7 +7,7 @@ from wtforms import Form, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Length, Optional
 
-from app.analytics import ATTEMPT_CHOICES, RESULT_STATES
+from app.analytics import ATTEMPT_CHOICES, PENDING_CHOICES, RESULT_STATES
 
 
 def choices(labels: dict[str, str]) -> list[SelectChoice]:
@@ -39,6 +39,12 @@ class ResultsQuery(Form):
 
 class AttemptsQuery(Form):
     attempts = SelectField("Attempts analysed", choices=choices(ATTEMPT_CHOICES), default="graded")
+
+
+class ItemsQuery(AttemptsQuery):
+    pending = SelectField(
+        "Attempts awaiting grading", choices=choices(PENDING_CHOICES), default="leave_out"
+    )
 
 
 class SkillsQuery(AttemptsQuery):

@@ -15,7 +15,7 @@ from werkzeug.routing import BuildError
 from app import analytics, authz, charts
 from app.blueprints.dashboards.forms import (
     SORT_LABELS,
-    AttemptsQuery,
+    ItemsQuery,
     ResultsQuery,
     SkillsQuery,
     choices,
@@ -133,13 +133,15 @@ def results(quiz_id: int) -> tuple[str, int]:
 @login_required
 def items(quiz_id: int) -> tuple[str, int]:
     quiz = authz.quiz_for_instructor(quiz_id)
-    form = AttemptsQuery(request.args)
+    form = ItemsQuery(request.args)
     status = 200
     if not form.validate():
         status = 400
-        form = AttemptsQuery()
-        form.attempts.errors = ["Choose one of the listed options."]
-    analysis = analytics.item_analysis(quiz, form.attempts.data)
+        invalid = list(form.errors)
+        form = ItemsQuery()
+        for name in invalid:
+            form[name].errors = ["Choose one of the listed options."]
+    analysis = analytics.item_analysis(quiz, form.attempts.data, form.pending.data)
     return render_template(
         "dashboards/items.html", course=quiz.course, quiz=quiz, analysis=analysis, form=form
     ), status

@@ -60,7 +60,10 @@ def _csv_response(table: export.Table, filename: str, *, bom: bool) -> Response:
 
 
 def _export(
-    course: Course, quizzes: list[Quiz], build: Callable[[str], export.Table], filename: str
+    course: Course,
+    quizzes: list[Quiz],
+    build: Callable[[str, export.ExportOptions], export.Table],
+    filename: str,
 ) -> Any:
     form = ExportQuery(request.args)
     if not form.validate():
@@ -70,6 +73,8 @@ def _export(
             quizzes=quizzes,
             form=form,
             layouts=LAYOUT_LABELS,
+            gradebook_quizzes=gradebook.gradebook_quizzes(course.id),
+            notes=gradebook.export_notes(course, list(course.quizzes)),
         ), 400
     layout = form.layout.data
     if layout == "canvas":
@@ -82,7 +87,7 @@ def _export(
                 settings_url=quiz_settings_url,
             ), 409
     try:
-        table = build(layout)
+        table = build(layout, form.options())
     except export.MissingCanvasIds:  # defensive: the check above already caught it
         return render_template(
             "exports/canvas_missing.html",
@@ -105,6 +110,7 @@ def index(course_id: int) -> str:
         form=ExportQuery(),
         layouts=LAYOUT_LABELS,
         gradebook_quizzes=gradebook.gradebook_quizzes(course.id),
+        notes=gradebook.export_notes(course, quizzes),
     )
 
 
@@ -116,7 +122,7 @@ def quiz_csv(quiz_id: int) -> Any:
     return _export(
         course,
         [quiz],
-        lambda layout: gradebook.quiz_table(quiz, layout),
+        lambda layout, options: gradebook.quiz_table(quiz, layout, options),
         f"{course.code or course.title}-{quiz.title}",
     )
 
@@ -128,6 +134,6 @@ def gradebook_csv(course_id: int) -> Any:
     return _export(
         course,
         gradebook.gradebook_quizzes(course.id),
-        lambda layout: gradebook.gradebook_table(course, layout),
+        lambda layout, options: gradebook.gradebook_table(course, layout, options),
         f"{course.code or course.title}-gradebook",
     )

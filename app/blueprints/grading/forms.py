@@ -7,7 +7,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -31,6 +39,34 @@ def rubric_form(
 
     if rubric:
         for index, criterion in enumerate(rubric):
+            levels = criterion.get("levels") or ()
+            if levels:
+                # Click a level (as in Canvas rubrics); the points box below it adjusts.
+                setattr(
+                    RubricForm,
+                    f"level_{index}",
+                    RadioField(
+                        f"{criterion['criterion']} (0–{float(criterion['points']):g})",
+                        choices=[
+                            SelectChoice(f"{float(lv['points']):g}", f"{float(lv['points']):g}")
+                            for lv in levels
+                        ],
+                        validators=[Optional()],
+                        validate_choice=False,  # checked by the service, with a clear message
+                        description=str(criterion.get("description") or ""),
+                    ),
+                )
+                setattr(
+                    RubricForm,
+                    f"criterion_{index}",
+                    StringField(
+                        f"Adjust the points for “{criterion['criterion']}” (optional)",
+                        validators=[Optional()],
+                        description="Leave empty to give the level's points; if you adjust, "
+                        "say why in the comment.",
+                    ),
+                )
+                continue
             setattr(
                 RubricForm,
                 f"criterion_{index}",
@@ -73,6 +109,10 @@ class AttemptOverrideForm(FlaskForm):
         "New total",
         validators=[Optional()],
         description="Leave empty to go back to the sum of the question scores.",
+    )
+    extra_credit = BooleanField(
+        "Extra credit",
+        description="Allows a total above the maximum (up to twice it); exported as it is.",
     )
     reason = _reason_field()
     submit = SubmitField("Override total")

@@ -142,9 +142,13 @@ def _grade_form(response: AnswerResponse, *, prefill: bool) -> Any:
     if prefill:
         data = {"comment": response.comment}
         if rubric and response.rubric_scores:
+            levels = response.rubric_levels or {}
             for index, criterion in enumerate(rubric):
                 value = response.rubric_scores.get(criterion["criterion"])
-                if value is not None:
+                level = levels.get(criterion["criterion"])
+                if level is not None:
+                    data[f"level_{index}"] = f"{float(level):g}"
+                if value is not None and (level is None or float(level) != float(value)):
                     data[f"criterion_{index}"] = f"{value:g}"
         elif response.manual_score is not None:
             data["score"] = f"{response.manual_score:g}"
@@ -165,6 +169,7 @@ def grade_response(quiz_id: int, response_id: int) -> Response | tuple[str, int]
                 response,
                 _me(),
                 criterion_scores={k: v for k, v in form.data.items() if k.startswith("criterion_")},
+                levels={k: v for k, v in form.data.items() if k.startswith("level_")},
                 score=form.data.get("score"),
                 comment=form.data.get("comment") or "",
             )
@@ -255,7 +260,13 @@ def override_attempt(attempt_id: int) -> Response | tuple[str, int]:
     form = AttemptOverrideForm(prefix="total")
     if form.validate_on_submit():
         try:
-            manual_grading.override_attempt(attempt, _me(), form.total.data, form.reason.data or "")
+            manual_grading.override_attempt(
+                attempt,
+                _me(),
+                form.total.data,
+                form.reason.data or "",
+                extra_credit=bool(form.extra_credit.data),
+            )
         except manual_grading.GradingError as exc:
             db.session.rollback()
             _errors_into(form, exc.errors)

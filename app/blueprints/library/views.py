@@ -108,6 +108,8 @@ def _refuse_oversized_body() -> None:
             return  # answered with the form and the limit once the user is known
         request.max_content_length = library.MAX_SOURCE_BYTES + 64 * 1024
         request.max_form_memory_size = library.MAX_SOURCE_BYTES + 64 * 1024
+    elif request.endpoint == "library.review_source":
+        request.max_form_memory_size = 2 * 1024 * 1024  # a long article's reviewed text
     try:
         request.form  # noqa: B018 (parse now)
         request.files  # noqa: B018

@@ -513,6 +513,8 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
                 feedback=r.feedback or [],
                 comment=r.comment or "",
                 shown=shown,
+                rubric_scores=r.rubric_scores,
+                rubric_levels=r.rubric_levels,
             )
             _add_choices(view, spec, sources)
             view["evidence_links"] = _evidence_links(view.get("evidence", []), sources)

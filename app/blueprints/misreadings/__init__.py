@@ -1,0 +1,3 @@
+from app.blueprints.misreadings.views import bp
+
+__all__ = ["bp"]
