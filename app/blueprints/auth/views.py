@@ -257,8 +257,11 @@ def reset_password(token: str) -> str | Response:
         return render_template("auth/link_invalid.html", what="password-reset"), 404
     form = NewPasswordForm()
     if form.validate_on_submit():
-        accounts.use_password_reset(reset, form.password.data or "")
+        user = accounts.use_password_reset(reset, form.password.data or "")
         db.session.commit()
+        sessions.log.info(
+            "password reset account=%s channel=%s; every session ended", user.email, reset.channel
+        )
         logout_user()
         session.clear()
         flash("Your password is set, and every other session ended. Log in with it.", "success")
