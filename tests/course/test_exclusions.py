@@ -102,7 +102,8 @@ def test_random_draws_never_put_an_excluded_pair_in_one_attempt(db, make):
     bank = db.session.scalar(select(Bank).where(Bank.slug == "kamikaze-reading"))
     size = db.session.scalar(select(func.count()).where(Question.bank_id == bank.id))
     quiz = new_quiz(make)
-    quizzes.add_draw(quiz, quizzes.DrawRule(bank.id, None, None, None, 30))
+    # The bank's questions carry different points; the draw scales each to one point.
+    quizzes.add_draw(quiz, quizzes.DrawRule(bank.id, None, None, None, 30), points=1)
     excluded = pair_keys(db)
     assert size > 30
     for seed in range(25):
@@ -129,10 +130,14 @@ def test_a_draw_skips_questions_a_fixed_question_gives_away(db, make):
         "km-two-mandates",
     ]
     with pytest.raises(quizzes.QuizError) as refused:
-        quizzes.add_draw(quiz, quizzes.DrawRule(bank.id, "literal", None, None, len(pool) - 1))
+        quizzes.add_draw(
+            quiz, quizzes.DrawRule(bank.id, "literal", None, None, len(pool) - 1), points=1
+        )
     assert f"Only {len(pool) - 2} question(s) match this draw" in refused.value.errors["count"]
     db.session.rollback()
-    quizzes.add_draw(quiz, quizzes.DrawRule(bank.id, "literal", None, None, len(pool) - 2))
+    quizzes.add_draw(
+        quiz, quizzes.DrawRule(bank.id, "literal", None, None, len(pool) - 2), points=1
+    )
     for seed in range(10):
         keys = laid_out_keys(db, make, quiz, seed)
         assert "km-fo-select" in keys
