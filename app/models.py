@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.banks.schema import SKILLS
+from app.domain.skills import SKILLS
 from app.extensions import db
 
 
@@ -351,7 +351,7 @@ class QuizSlot(db.Model):
 
 
 class Accommodation(db.Model):
-    """Per-student adjustments for one quiz. The deadline rule is in ``app.deadlines``."""
+    """Per-student adjustments for one quiz. The deadline rule is in ``app.domain.deadlines``."""
 
     __tablename__ = "accommodation"
     __table_args__ = (
@@ -462,7 +462,8 @@ class Response(db.Model):
 
 
 class AttemptSkillTotals(db.Model):
-    """A submitted attempt's points per reading skill; kept in step by ``app.skill_totals``.
+    """A submitted attempt's points per reading skill; kept in step by
+    ``app.services.skill_totals``.
 
     Why it exists: mastery for a whole course sums these rows, one per attempt, instead of
     every response (about twenty per attempt). Per skill: points earned and possible and the
@@ -611,9 +612,7 @@ class LtiContext(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
     context_id: Mapped[str] = mapped_column(String(255))
-    course_id: Mapped[int] = mapped_column(
-        ForeignKey("course.id", ondelete="CASCADE"), index=True
-    )
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
     deployment_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(300), default="")
     memberships_url: Mapped[str | None] = mapped_column(String(2000))
@@ -797,9 +796,7 @@ class SourceNote(db.Model):
     __tablename__ = "source_note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source_id: Mapped[int] = mapped_column(
-        ForeignKey("source.id", ondelete="CASCADE"), unique=True
-    )
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.quiz_spec import parse_points, parse_quiz_spec
+from app.domain.quiz_spec import parse_points, parse_quiz_spec
 
 GOOD = """\
 version: 1
