@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
 from app.database import locked_rows, take_deferred_write_lock
-from app.domain import deadlines, grade_events, review
+from app.domain import deadlines, grade_events, question_types, review
 from app.domain.allowances import Allowance, allowance
 from app.domain.attempt_view import (
     InvalidAnswer,
@@ -666,7 +666,7 @@ def save_response(
     spec = specs_for([row.question_version_id])[row.question_version_id]
     refs = (
         evidence_refs(spec, quiz_sources(attempt.quiz_id, question_sources(spec)))
-        if spec["type"] == "evidence"
+        if question_types.get(spec["type"]).picks_passages
         else ()
     )
     if page_ids:
