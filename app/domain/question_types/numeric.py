@@ -47,8 +47,10 @@ def parse_number(text: str) -> float | None:
                 "thousands (1,822)."
             )
         if any(ch.isalpha() and ch not in "eE" for ch in typed) or "%" in typed:
-            raise InvalidAnswer("Type the number only, without units or words (for example 1822).")
-        raise InvalidAnswer("Type a number, such as 1822, -3.5 or 1.5e3.")
+            raise InvalidAnswer(
+                "Type the number only, without units or words (digits, a point for decimals)."
+            )
+        raise InvalidAnswer("Type a number, such as 2.5, -3 or 1.5e3.")
     digits = match["int"].replace(",", "").replace(" ", "")
     written = f"{match['sign']}{digits or '0'}{match['frac'] or ''}{match['exp'] or ''}"
     try:
@@ -194,13 +196,13 @@ class Numeric(QuestionType):
 
     def clean(self, spec: Mapping[str, Any], raw: Any, *, evidence_refs: Iterable[str]) -> Any:
         if isinstance(raw, bool):
-            raise InvalidAnswer("Type a number, such as 1822, -3.5 or 1.5e3.")
+            raise InvalidAnswer("Type a number, such as 2.5, -3 or 1.5e3.")
         if isinstance(raw, int | float):
             if not math.isfinite(raw):
                 raise InvalidAnswer("That number is too large.")
             return as_number(raw)
         if not isinstance(raw, str):
-            raise InvalidAnswer("Type a number, such as 1822, -3.5 or 1.5e3.")
+            raise InvalidAnswer("Type a number, such as 2.5, -3 or 1.5e3.")
         number = parse_number(raw)
         return None if number is None else as_number(number)
 
