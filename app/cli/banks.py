@@ -24,12 +24,13 @@ from app.domain.banks.lint import lint_banks
 from app.domain.banks.schema import Bank as BankFile
 from app.domain.banks.schema import Problem, load_bank_paths, parse_bank
 from app.extensions import db
-from app.models import CURRENT_VERSION, Bank, Question, QuestionVersion
+from app.models import Bank
 from app.services.bank_sync import SyncReport, sync_banks, sync_notes
 from app.services.library import (
     LibraryError,
     article_format,
     build_document,
+    current_specs,
     decode_upload,
     extract_for_review,
     suggest_source_id,
@@ -180,15 +181,7 @@ def export_gift_command(bank_id: str, output: click.utils.LazyFile) -> None:
     bank = db.session.scalar(select(Bank).where(Bank.slug == bank_id))
     if bank is None:
         raise click.ClickException(f"no loaded bank has the id {bank_id!r}")
-    specs = db.session.scalars(
-        select(QuestionVersion.spec)
-        .join(
-            Question,
-            CURRENT_VERSION,
-        )
-        .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
-        .order_by(Question.id)
-    ).all()
+    specs = current_specs(bank)
     output.write(gift.export_gift(specs, category=bank.title))
 
 
