@@ -16,8 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import links, lti, mail, passwords, sessions
-from app.blueprints import BLUEPRINTS
+from app import lti
 from app.cli import register_cli
 from app.config import INSTANCE, ROOT, Defaults, environment_overrides
 from app.database import (
@@ -26,8 +25,11 @@ from app.database import (
     declare_write_intent,
     sqlite_engine_options,
 )
+from app.domain import passwords
 from app.extensions import csrf, db, limiter, login_manager, migrate
-from app.web_input import (
+from app.services import mail
+from app.web import BLUEPRINTS, links, sessions
+from app.web.input import (
     BAD_VALUE_MESSAGE,
     BadInput,
     BoundedIntConverter,

@@ -13,11 +13,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app import review
-from app.attempts import ATTEMPT_PAGE, ATTEMPT_ROW_FOR_UPDATE, AttemptPage, AttemptRow
 from app.database import locked_rows, take_deferred_write_lock
+from app.domain import review
 from app.extensions import db
 from app.models import Attempt, Course, Enrolment, Quiz, Response, Role, User
+from app.services.attempts import ATTEMPT_PAGE, ATTEMPT_ROW_FOR_UPDATE, AttemptPage, AttemptRow
 
 
 def _user() -> User:

@@ -22,7 +22,8 @@ class Defaults:
     REDIS_URL: str | None = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    # Failed logins (app.login_throttle, in the database): per account and address, a generous
+    # Failed logins (app.services.login_throttle, in the database): per account and address, a
+    # generous
     # ceiling per address (a lab behind one address), and slowing, not locking, an account.
     LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
     LOGIN_FAILURES_PER_ADDRESS = 300
@@ -51,7 +52,7 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     # The cookie is signed once at login and lasts 12 hours from then; re-signing it on every
     # request cost more than a third of a hello world. The login itself is checked server-side
-    # (app.accounts) on each request, so logout and password changes still end it at once.
+    # (app.services.accounts) on each request, so logout and password changes still end it at once.
     SESSION_REFRESH_EACH_REQUEST = False
     # CSRF tokens live as long as the session: a long exam's final submit must not fail.
     WTF_CSRF_TIME_LIMIT = None

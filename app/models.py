@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.banks.schema import SKILLS
+from app.domain.skills import SKILLS
 from app.extensions import db
 
 
@@ -352,7 +352,7 @@ class QuizSlot(db.Model):
 
 
 class Accommodation(db.Model):
-    """Per-student adjustments for one quiz. The deadline rule is in ``app.deadlines``."""
+    """Per-student adjustments for one quiz. The deadline rule is in ``app.domain.deadlines``."""
 
     __tablename__ = "accommodation"
     __table_args__ = (
@@ -470,8 +470,8 @@ class Highlight(db.Model):
 
     A reading aid, never graded and shown to no one but the student (on the quiz page and in
     their review). Offsets count characters of the paragraph's text as the page shows it
-    (``app.highlights.paragraph_text``); ``quote`` keeps the marked words, so a highlight whose
-    paragraph has changed since is recognised and left out instead of marking other words."""
+    (``app.domain.highlights.paragraph_text``); ``quote`` keeps the marked words, so a
+    highlight whose paragraph has changed since is recognised and left out, never moved."""
 
     __tablename__ = "highlight"
     __table_args__ = (
@@ -492,7 +492,8 @@ class Highlight(db.Model):
 
 
 class AttemptSkillTotals(db.Model):
-    """A submitted attempt's points per reading skill; kept in step by ``app.skill_totals``.
+    """A submitted attempt's points per reading skill; kept in step by
+    ``app.services.skill_totals``.
 
     Why it exists: mastery for a whole course sums these rows, one per attempt, instead of
     every response (about twenty per attempt). Per skill: points earned and possible and the

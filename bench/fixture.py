@@ -1,5 +1,5 @@
 """The bench's data: a course with one article-and-20-questions quiz in several copies, students,
-and attempts laid out and answered exactly as ``app.attempts`` would, inserted in bulk.
+and attempts laid out and answered exactly as ``app.services.attempts`` would, inserted in bulk.
 
 The quizzes are built from the shipped ``question_banks/`` (the "kamikaze" article and 20 of its
 questions, every question type represented), so the quiz page the benchmark loads is the page
@@ -20,15 +20,15 @@ from flask import current_app
 from flask_migrate import stamp
 from sqlalchemy import func, insert, select
 
-from app import accounts
-from app.attempt_view import clean_value, make_layout
+from app.domain.attempt_view import clean_value, make_layout
+from app.services import accounts
 
 try:  # the page names matching choices and ordering items by per-attempt aliases
-    from app.attempt_view import page_value
+    from app.domain.attempt_view import page_value
 except ImportError:  # an app without aliases sends spec ids
     page_value = None
 from app.database import writing
-from app.demo import load_banks
+from app.domain.passwords import hash_password
 from app.extensions import db
 from app.models import (
     Attempt,
@@ -43,7 +43,7 @@ from app.models import (
     Source,
     User,
 )
-from app.passwords import hash_password
+from app.services.demo import load_banks
 
 PASSWORD = "bench-password-1"  # noqa: S105 - synthetic accounts on a throwaway database
 SOURCE_SLUG = "kamikaze"
@@ -239,7 +239,8 @@ def add_quizzes(course_id: int, name: str, count: int) -> list[QuizInfo]:
 def open_attempts(
     quiz: QuizInfo, user_ids: Sequence[int], *, answered: bool, seed: int = 0
 ) -> dict[int, int]:
-    """Open attempts at ``quiz`` for ``user_ids``, laid out as ``app.attempts.lay_out`` does
+    """Open attempts at ``quiz`` for ``user_ids``, laid out as ``app.services.attempts.lay_out``
+    does
     (seeded shuffles) and, when ``answered``, with every question answered once (seq 1).
     Returns user id → attempt id."""
     rng = random.Random(seed)

@@ -53,7 +53,7 @@ if str(ROOT) not in sys.path:
 
 from bench import client, fixture  # noqa: E402
 
-HUSTINGS = "import sys; from app.console import main; sys.exit(main())"
+HUSTINGS = "import sys; from app.cli.console import main; sys.exit(main())"
 PG_ADMIN_URL = os.environ.get("HUSTINGS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 SLOW_PAGE_S = 10.0
@@ -627,8 +627,8 @@ def minted_browsers(app: Any, port: int, emails: list[str]) -> list[client.Brows
     from flask import session
     from flask_login import login_user
 
-    from app import accounts
     from app.extensions import db
+    from app.services import accounts
 
     environ = {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": "hustings-bench"}
     serializer = app.session_interface.get_signing_serializer(app)
@@ -730,7 +730,7 @@ def verify_stampede(app: Any, stats: StampedeStats) -> tuple[int, int]:
     """(answers acknowledged but not in the database, attempts not submitted), read afresh."""
     from sqlalchemy import select
 
-    from app.attempt_view import clean_value
+    from app.domain.attempt_view import clean_value
     from app.extensions import db
     from app.models import Attempt, QuestionVersion, Response
 
@@ -765,7 +765,7 @@ def verify_stampede(app: Any, stats: StampedeStats) -> tuple[int, int]:
 
 def instructor_pages(ctx: Context, app: Any, url: str) -> None:
     s = ctx.sizes
-    from app.generate import generate_course
+    from app.services.generate import generate_course
 
     t0 = time.monotonic()
     with app.app_context():
@@ -797,7 +797,8 @@ def instructor_pages(ctx: Context, app: Any, url: str) -> None:
         f"generated {made.students} students, {made.quizzes} quizzes, {made.attempts} attempts, "
         f"{made.responses} responses in {generated_s:.0f} s"
     )
-    # No ANALYZE here: generation analyses what it wrote (app.planner), and the pages and the
+    # No ANALYZE here: generation analyses what it wrote (app.services.planner), and the pages and
+    # the
     # gradebook export below are measured on the database exactly as generation left it.
     hello = start_hello(ctx.workdir, ctx.workers, ctx.threads)
     server = start_app("app-instructor", url, ctx.secret, ctx.workdir, ctx.workers, ctx.threads)

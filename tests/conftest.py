@@ -134,8 +134,8 @@ def empty_all_tables() -> None:
 def clear_process_caches() -> None:
     """Forget what workers keep per process by database id (specs, quiz pages): the next
     test reuses the ids for other rows, which a real database never does."""
-    from app import attempts
-    from app.blueprints.student import views
+    from app.services import attempts
+    from app.web.student import views
 
     attempts.clear_caches()
     views._FRAGMENTS.clear()

@@ -6,7 +6,6 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
-from app import accounts
 from app.models import (
     Bank,
     Course,
@@ -20,6 +19,7 @@ from app.models import (
     Source,
     User,
 )
+from app.services import accounts
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)

@@ -13,8 +13,8 @@ from flask import Flask, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app import grade_events
 from app.database import writing
+from app.domain import grade_events
 from app.extensions import db
 from app.lti import framing, grades
 from app.lti.cli import lti_group

@@ -1,6 +1,6 @@
 """Assignment and Grade Services: line items per placed quiz and scores posted through an outbox.
 
-Grading code announces changes (``app.grade_events``); the listeners here mark the student's
+Grading code announces changes (``app.domain.grade_events``); the listeners here mark the student's
 row in ``lti_grade_sync`` pending, in the same transaction as the grade. ``send_due`` posts what
 is pending (after the request that changed it, and from ``hustings lti sync``); a failure is
 kept with its error and retried later with a growing delay, visible to the instructor.
@@ -24,8 +24,6 @@ from pylti1p3.lineitem import LineItem
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import gradebook
-from app.analytics import ranked_attempts
 from app.extensions import db
 from app.lti import platforms
 from app.models import (
@@ -38,6 +36,8 @@ from app.models import (
     Quiz,
     utcnow,
 )
+from app.services import gradebook
+from app.services.analytics import ranked_attempts
 
 log = logging.getLogger(__name__)
 

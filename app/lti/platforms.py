@@ -14,7 +14,7 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import select
 
-from app import text
+from app.domain import text
 from app.extensions import db
 from app.lti import keys
 from app.models import LtiDeployment, LtiPlatform, utcnow

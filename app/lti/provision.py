@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app import accounts, text
+from app.domain import text
+from app.domain.identities import FORMULA_STARTS, IdentityError, normalise_email
 from app.extensions import db
-from app.identities import FORMULA_STARTS, IdentityError, normalise_email
 from app.lti.roles import course_role
 from app.models import (
     Course,
@@ -30,6 +30,7 @@ from app.models import (
     Role,
     User,
 )
+from app.services import accounts
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 CONTEXT = CLAIM + "context"

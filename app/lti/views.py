@@ -30,8 +30,7 @@ from pylti1p3.lineitem import LineItem
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from app import accounts, authz, gradebook
-from app.blueprints.student.forms import CsrfForm
+from app import authz
 from app.database import ensure_write_transaction
 from app.extensions import csrf, db
 from app.lti import grades, keys, platforms, provision
@@ -55,6 +54,8 @@ from app.models import (
     Role,
     User,
 )
+from app.services import accounts, gradebook
+from app.web.forms import CsrfForm
 
 log = logging.getLogger(__name__)
 bp = Blueprint("lti", __name__)

@@ -16,7 +16,7 @@ down_revision = '30dd6cbd6495'
 branch_labels = None
 depends_on = None
 
-# The reading skills of the bank format at this revision (app.banks.schema.SKILLS); a skill
+# The reading skills of the bank format at this revision (app.domain.banks.schema.SKILLS); a skill
 # added later comes with its own migration.
 SKILLS = ['literal', 'vocabulary', 'inference', 'argument', 'evidence', 'rhetoric', 'perspective', 'fact-opinion', 'comparison']
 
@@ -72,7 +72,7 @@ def upgrade():
 
 def _backfill():
     """One row per submitted, non-preview attempt, from its responses (as
-    app.skill_totals.row_for computes it): per skill, the points earned and possible and the
+    app.services.skill_totals.row_for computes it): per skill, the points earned and possible and the
     number of answers, leaving out answers still waiting for a person."""
     attempt = sa.table(
         'attempt',

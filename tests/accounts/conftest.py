@@ -14,7 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 
-from app import create_app, mail
+from app import create_app
+from app.services import mail
 from tests.conftest import SessionSyncClient
 from tests.reliability.server import HOST, free_port
 

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from app.banks import schema
-from app.banks.gift import parse_gift
-from app.banks.schema import (
+from app.domain.banks import schema
+from app.domain.banks.gift import parse_gift
+from app.domain.banks.schema import (
     MAX_OPTION_CHARS,
     MAX_PROMPT_CHARS,
     MAX_QUESTIONS_PER_BANK,

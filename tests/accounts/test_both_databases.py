@@ -7,8 +7,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from app import accounts
 from app.models import Enrolment, Invitation, User
+from app.services import accounts
 
 pytestmark = pytest.mark.both_dbs
 

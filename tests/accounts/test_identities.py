@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.identities import (
+from app.domain.identities import (
     IdentityError,
     normalise_email,
     normalise_name,

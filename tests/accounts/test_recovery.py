@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import accounts
 from app.models import LoginSession, PasswordReset, utcnow
+from app.services import accounts
 from tests.accounts.conftest import PUBLIC_URL
 from tests.factories import PASSWORD
 

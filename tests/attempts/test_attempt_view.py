@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from app.attempt_view import (
+from app.domain.attempt_view import (
     InvalidAnswer,
     clean_value,
     form_value,
@@ -15,7 +15,7 @@ from app.attempt_view import (
     ranks_to_order,
     review_view,
 )
-from app.review import Visibility
+from app.domain.review import Visibility
 from tests.attempts import specs
 from tests.attempts.specs import SECRET
 
@@ -92,8 +92,13 @@ def test_clean_value_refuses_bad_shapes(spec, raw):
 
 def test_form_values_per_type():
     form = {
-        "q1": ["b"], "q2": ["a", "c"], "q5-match-1": ["2"], "q5-match-2": [""],
-        "q6-rank-a": ["2"], "q6-rank-b": ["1"], "q6-rank-c": [""],
+        "q1": ["b"],
+        "q2": ["a", "c"],
+        "q5-match-1": ["2"],
+        "q5-match-2": [""],
+        "q6-rank-a": ["2"],
+        "q6-rank-b": ["1"],
+        "q6-rank-c": [""],
     }
     get = lambda name: form.get(name, [])  # noqa: E731
     assert form_value(specs.single(), 1, get) == "b"
@@ -117,8 +122,15 @@ def test_paragraph_mentions():
 
 def test_review_view_shows_only_what_is_allowed():
     spec = specs.single()
-    kw = dict(position=1, max_points=1.0, value="a", state="wrong", score=0.0,
-              feedback=[f"{SECRET}-fa"], comment="")
+    kw = dict(
+        position=1,
+        max_points=1.0,
+        value="a",
+        state="wrong",
+        score=0.0,
+        feedback=[f"{SECRET}-fa"],
+        comment="",
+    )
     nothing = review_view(spec, {}, shown=Visibility(score=True), **kw)
     assert SECRET not in json.dumps(nothing) and "key" not in nothing and "state" not in nothing
     everything = review_view(spec, {}, shown=Visibility(*([True] * 6)), **kw)

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from app import deadlines
+from app.domain import deadlines
 
 T0 = datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
 CLOSE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

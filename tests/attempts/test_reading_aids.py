@@ -12,7 +12,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app, highlights
+from app import create_app
+from app.domain import highlights
 from app.extensions import db
 from app.models import Highlight, Response
 from tests.attempts import specs

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app import attempts
 from app.database import declare_write_intent
 from app.extensions import db
 from app.models import Accommodation, Attempt, Bank, QuizSlot, Response
+from app.services import attempts
 from tests.attempts import specs
 from tests.attempts.conftest import Setup, build
 
@@ -70,8 +70,16 @@ def test_random_draws_by_skill(make):
     for i in range(4):
         make.question({**specs.single(f"draw-{i}"), "skill": "inference"}, bank=bank)
     make.question({**specs.single("other-skill"), "skill": "rhetoric"}, bank=bank)
-    db.session.add(QuizSlot(quiz_id=s.quiz.id, position=2, draw_bank_id=bank.id,
-                            draw_skill="inference", draw_count=2, points=3))
+    db.session.add(
+        QuizSlot(
+            quiz_id=s.quiz.id,
+            position=2,
+            draw_bank_id=bank.id,
+            draw_skill="inference",
+            draw_count=2,
+            points=3,
+        )
+    )
     db.session.commit()
     attempt = start(s)
     responses = attempts.responses_of(attempt)
@@ -105,8 +113,14 @@ def test_window_and_personal_close(make):
     with pytest.raises(attempts.NotAvailable, match="closed"):
         attempts.start_or_resume(s.quiz, s.student, NOW)
     db.session.rollback()
-    db.session.add(Accommodation(quiz_id=s.quiz.id, user_id=s.student.id,
-                                 closes_at=NOW + timedelta(hours=2), time_multiplier=2))
+    db.session.add(
+        Accommodation(
+            quiz_id=s.quiz.id,
+            user_id=s.student.id,
+            closes_at=NOW + timedelta(hours=2),
+            time_multiplier=2,
+        )
+    )
     s.quiz.time_limit_minutes = 30
     db.session.commit()
     assert start(s).deadline_at == NOW + timedelta(minutes=60)
@@ -187,8 +201,9 @@ def test_save_after_submit_is_refused_and_changes_nothing(setup):
     with pytest.raises(attempts.AttemptClosed):
         attempts.save_response(attempt, 1, "b", 5, NOW)
     db.session.rollback()
-    r = db.session.scalar(select(Response).where(Response.attempt_id == attempt.id,
-                                                 Response.position == 1))
+    r = db.session.scalar(
+        select(Response).where(Response.attempt_id == attempt.id, Response.position == 1)
+    )
     assert r.value == "a" and r.seq == 1
 
 
@@ -276,7 +291,10 @@ def test_course_rows(make):
     db.session.commit()
     row = attempts.course_quizzes(s.course.id, s.student, NOW)[0]
     assert (row.status, row.attempts_left, row.score, row.score_visible) == (
-        "submitted", 1, 1.0, True
+        "submitted",
+        1,
+        1.0,
+        True,
     )
     s.quiz.review_policy = {"score": "after_close"}
     db.session.commit()

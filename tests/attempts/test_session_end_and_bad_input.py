@@ -13,9 +13,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from app import attempts, create_app, sessions
+from app import create_app
 from app.extensions import db
 from app.models import Attempt, LoginSession, Response
+from app.services import attempts
+from app.web import sessions
 from tests import factories
 from tests.attempts import specs
 from tests.attempts.conftest import build

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app import quizzes
-from app.demo import load_banks
 from app.extensions import db
 from app.models import CURRENT_VERSION, Question, QuestionVersion, QuizSource, Response
+from app.services import quizzes
+from app.services.demo import load_banks
 
 BANKS = Path(__file__).resolve().parents[2] / "question_banks"
 
@@ -196,8 +196,8 @@ def test_score_without_details_shows_only_the_total(make, login_as, client, deta
 
 
 def test_a_graded_essay_shows_its_grade_levels_and_comment(make, login_as, client):
-    from app import manual_grading
     from app.models import Response as ResponseRow
+    from app.services import marking
     from tests.attempts import specs
 
     s, attempt_id = _finished(make, login_as, client, [specs.essay()])
@@ -211,7 +211,7 @@ def test_a_graded_essay_shows_its_grade_levels_and_comment(make, login_as, clien
     response = db.session.scalar(select(ResponseRow).where(ResponseRow.attempt_id == attempt_id))
     rubric = response.question_version.spec["rubric"]
     scores = {"criterion_0": 0.5}
-    manual_grading.record_manual_grade(
+    marking.record_manual_grade(
         response, s.teacher, criterion_scores=scores, comment="Cite paragraph 4."
     )
     db.session.commit()

@@ -10,10 +10,11 @@ from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
-from app import attempts, create_app
-from app.attempt_view import page_value
+from app import create_app
+from app.domain.attempt_view import page_value
 from app.extensions import db
 from app.models import Attempt, Response
+from app.services import attempts
 from tests.attempts import specs
 from tests.attempts.conftest import build
 from tests.attempts.specs import SECRET

@@ -1,4 +1,4 @@
-"""The quiz page's fragment cache (app/blueprints/student/views.py) never changes what is shown.
+"""The quiz page's fragment cache (app/web/student/views.py) never changes what is shown.
 
 Fragments are kept per process by a key of everything they show, so the page served from the
 cache must be byte for byte the page rendered afresh, before and after answers change, and an
@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from bench import fixture
 
-views = pytest.importorskip("app.blueprints.student.views")
+views = pytest.importorskip("app.web.student.views")
 if not hasattr(views, "_Fragments"):
     pytest.skip("the quiz page has no fragment cache", allow_module_level=True)
 

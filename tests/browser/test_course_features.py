@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app import attempts
-from app.banks.background import Note
-from app.banks.sync import SyncReport, sync_notes
+from app.domain.banks.background import Note
 from app.models import Attempt, Response
+from app.services import attempts
+from app.services.bank_sync import SyncReport, sync_notes
 from tests.browser.conftest import run_axe
 from tests.builder.helpers import add_version, build_world, essay_spec, make_attempt
 from tests.factories import single_choice_spec

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app import quizzes
-from app.demo import load_banks
 from app.models import Question, Response
+from app.services import quizzes
+from app.services.demo import load_banks
 from tests.browser.conftest import run_axe
 
 pytestmark = pytest.mark.browser

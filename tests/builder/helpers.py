@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app import scoring
 from app.extensions import db
 from app.models import (
     Attempt,
@@ -18,6 +17,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.services import scores
 from tests.factories import Factory, single_choice_spec
 
 
@@ -125,9 +125,9 @@ def make_attempt(
         attempt.responses.append(response)
         db.session.flush()
         if submitted:
-            scoring.apply_auto_grade(response, version.spec)
+            scores.apply_auto_grade(response, version.spec)
     if submitted:
-        scoring.recompute_attempt_total(attempt)
+        scores.recompute_attempt_total(attempt)
     db.session.commit()
     return attempt
 

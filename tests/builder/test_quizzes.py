@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from app import quizzes
 from app.extensions import db
 from app.models import Accommodation, Bank, Quiz, QuizSlot
-from app.quizzes import DrawRule, QuestionFilter, QuizError, QuizSettings
+from app.services import quizzes
+from app.services.quizzes import DrawRule, QuestionFilter, QuizError, QuizSettings
 from tests.builder.helpers import add_version, build_world, essay_spec, make_attempt
 from tests.factories import single_choice_spec
 

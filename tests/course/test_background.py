@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from app import attempts
-from app.banks.background import load_notes, parse_blocks, parse_note
-from app.banks.sync import SyncReport, sync_notes
+from app.domain.banks.background import load_notes, parse_blocks, parse_note
 from app.extensions import db
 from app.models import SourceNote
+from app.services import attempts
+from app.services.bank_sync import SyncReport, sync_notes
 from tests.attempts.conftest import build
 from tests.library.conftest import BANKS
 
@@ -95,14 +95,14 @@ def test_the_shipped_notes_cover_both_articles_with_sources_and_unknowns() -> No
 
 def test_banks_check_and_load_include_the_notes(app, db) -> None:
     runner = CliRunner()
-    from app.cli_banks import banks as banks_group
+    from app.cli.banks import banks as banks_group
 
     with app.app_context():
         checked = runner.invoke(banks_group, ["check", str(BANKS)])
         assert checked.exit_code == 0, checked.output
         assert "0 error(s), 0 warning(s)" in checked.output
     with app.test_request_context():
-        from app.cli_banks import load_paths
+        from app.cli.banks import load_paths
 
         report = load_paths((BANKS,), quiet=True)
         assert report is not None and sorted(report.notes_updated) == ["kamikaze", "two-coups"]
@@ -113,7 +113,7 @@ def test_banks_check_and_load_include_the_notes(app, db) -> None:
 
 def test_the_quiz_page_shows_the_note_apart_and_escaped(make, login_as, client) -> None:
     s = build(make)
-    from app.banks.background import Note
+    from app.domain.banks.background import Note
 
     note = Note(
         "src", "Background <b>note</b>", "Some <script>x</script> context.\n\n- a fact", "n"

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app import attempts, quizzes
-from app.banks.exclusions import declared_pairs
-from app.banks.schema import load_bank_paths
-from app.banks.sync import sync_banks
+from app.domain.banks.exclusions import declared_pairs
+from app.domain.banks.schema import load_bank_paths
 from app.models import Attempt, Bank, Question, QuestionExclusion, QuizSlot, Response
+from app.services import attempts, quizzes
+from app.services.bank_sync import sync_banks
 from tests.library.conftest import BANKS, load_real_banks
 
 
@@ -146,7 +146,7 @@ def test_a_draw_skips_questions_a_fixed_question_gives_away(db, make):
 
 
 def test_the_demo_course_draws_no_excluded_pair(db):
-    from app import demo
+    from app.services import demo
 
     demo.load_demo(BANKS)
     excluded = pair_keys(db)

@@ -7,7 +7,7 @@ from copy import deepcopy
 
 import pytest
 
-from app.banks.misreadings import Answer, tally, wrong_labels
+from app.domain.banks.misreadings import Answer, tally, wrong_labels
 from app.extensions import db
 from tests.builder.helpers import add_version, build_world, essay_spec, make_attempt
 from tests.factories import single_choice_spec

@@ -9,7 +9,7 @@ from copy import deepcopy
 import pytest
 from sqlalchemy import select
 
-from app.banks import rubrics
+from app.domain.banks import rubrics
 from app.extensions import db
 from app.models import Attempt, GradeChange, Response
 from tests.builder.helpers import add_version, build_world, essay_spec, make_attempt

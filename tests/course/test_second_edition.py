@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from app.banks.exclusions import declared_pairs
-from app.banks.schema import SKILLS, load_bank_paths
-from app.grading import grade
+from app.domain.banks.exclusions import declared_pairs
+from app.domain.banks.schema import SKILLS, load_bank_paths
+from app.domain.grading import grade
 
 ROOT = Path(__file__).parents[2]
 BANKS = ROOT / "question_banks"

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app import skill_totals
 from app.models import Attempt, Bank, Quiz, QuizSlot, Response
+from app.services import skill_totals
 from tests.dashboards.helpers import spec
 from tests.factories import Factory
 

@@ -1,6 +1,6 @@
 """Test data for dashboards and exports: quizzes from factories, attempts and responses
 inserted directly as model rows (the student flow is another area's code), with their
-per-skill totals written as grading writes them (``app.skill_totals``)."""
+per-skill totals written as grading writes them (``app.services.skill_totals``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app import skill_totals
 from app.models import Attempt, Course, Question, QuestionVersion, Quiz, QuizSlot, Response, User
+from app.services import skill_totals
 from tests.factories import Factory, single_choice_spec
 
 T0 = datetime(2016, 9, 24, 10, 0, tzinfo=UTC)

@@ -8,9 +8,10 @@ import pytest
 from pytest import approx
 from sqlalchemy import select
 
-from app import analytics, statistics
-from app.grading import aggregate_attempt_scores
+from app.domain import statistics
+from app.domain.grading import aggregate_attempt_scores
 from app.models import Attempt, QuestionVersion, Response
+from app.services import analytics
 from tests.dashboards.helpers import add_attempt, make_quiz, random_class, spec
 
 pytestmark = pytest.mark.both_dbs

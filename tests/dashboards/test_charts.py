@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from app import charts, statistics
+from app.domain import charts, statistics
 
 SVG = "{http://www.w3.org/2000/svg}"
 

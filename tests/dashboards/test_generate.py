@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app import analytics, gradebook, skill_totals
-from app.export import stream_csv
-from app.generate import generate_course
+from app.domain.export import stream_csv
 from app.models import Attempt, Enrolment, Quiz, Response, User
+from app.services import analytics, gradebook, skill_totals
+from app.services.generate import generate_course
 
 pytestmark = pytest.mark.both_dbs
 
@@ -43,7 +43,7 @@ def test_generate_a_tiny_course(app, db, backend) -> None:
     assert "".join(stream_csv(headers, rows)).count("\r\n") == 7 + 2
     # Every student can log in with the printed password (one shared hash).
     student = db.session.scalars(select(User).where(User.role == "student")).first()
-    from app.passwords import verify_password
+    from app.domain.passwords import verify_password
 
     assert verify_password(student.password_hash, made.password)
 

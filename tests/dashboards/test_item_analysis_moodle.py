@@ -2,7 +2,7 @@
 per student, checked against a separate, deliberately plain implementation of Moodle's
 formulas (mod/quiz/report/statistics/classes/calculator.php and
 question/classes/statistics/questions/calculator.php; docs/item-analysis.md), and against
-figures worked out by hand. The reference below shares no code with app.statistics."""
+figures worked out by hand. The reference below shares no code with app.domain.statistics."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import math
 import pytest
 from pytest import approx
 
-from app import analytics, gradebook
+from app.services import analytics, gradebook
 from tests.dashboards.example_quiz import ATTEMPTS, MAXIMUM, PENDING, build
 
 pytestmark = pytest.mark.both_dbs

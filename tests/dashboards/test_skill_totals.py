@@ -13,10 +13,10 @@ import pytest
 from pytest import approx
 from sqlalchemy import select
 
-from app import analytics, attempts, manual_grading, regrade, skill_totals
-from app.banks.schema import SKILLS
+from app.domain.banks.schema import SKILLS
 from app.extensions import db
 from app.models import SKILL_COLUMNS, Attempt, Enrolment, Response, Role
+from app.services import analytics, attempts, marking, regrade, skill_totals
 from tests.attempts import specs
 from tests.attempts.conftest import build
 from tests.builder.helpers import add_version, build_world, make_attempt
@@ -132,7 +132,7 @@ def test_every_grading_path_rewrites_the_row(make) -> None:
     assert _answers(_stored(mine.id), "argument") == 0
 
     essay = next(r for r in mine.responses if r.question_version.type == "essay")
-    manual_grading.record_manual_grade(
+    marking.record_manual_grade(
         essay, w.teacher, criterion_scores={"criterion_0": "1.5", "criterion_1": "2"}
     )
     db.session.commit()
@@ -140,12 +140,12 @@ def test_every_grading_path_rewrites_the_row(make) -> None:
     assert _stored(mine.id)["argument_earned"] == 3.5
 
     single = next(r for r in mine.responses if r.question_version.type == "single")
-    manual_grading.override_response(single, w.teacher, "0.5", "half right")
+    marking.override_response(single, w.teacher, "0.5", "half right")
     db.session.commit()
     _assert_in_step(mine.id)
     assert _stored(mine.id)["literal_earned"] == 0.5
 
-    manual_grading.override_attempt(mine, w.teacher, "5", "bonus")
+    marking.override_attempt(mine, w.teacher, "5", "bonus")
     db.session.commit()
     _assert_in_step(mine.id)
     assert _stored(mine.id)["score"] == 5.0  # the total counts for "highest"; skills do not

@@ -1,5 +1,5 @@
 """How Canvas and Moodle read a grade file: small, independent models of their importers,
-written from their documented rules (not from app.export), so the exports can be checked
+written from their documented rules (not from app.domain.export), so the exports can be checked
 against what the LMS will do with them.
 
 Canvas, gradebook import (Canvas Guides, "How do I import grades in the Gradebook?"; the

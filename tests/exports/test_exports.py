@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from app import export, gradebook
+from app.domain import export
+from app.services import gradebook
 from tests.dashboards.helpers import T0, add_attempt, make_quiz, spec
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from app import export, gradebook, manual_grading
-from app.manual_grading import GradingError
+from app.domain import export
+from app.services import gradebook, marking
+from app.services.marking import GradingError
 from tests.dashboards.helpers import add_attempt, make_quiz, spec
 from tests.exports.lms import canvas_import
 
@@ -22,16 +23,16 @@ def test_extra_credit_is_explicit_and_reaches_the_files(make, db, backend) -> No
     make.enrol(course, student)
     attempt = add_attempt(db, quiz, student, [("b", 4.0)])
     with pytest.raises(GradingError) as info:
-        manual_grading.override_attempt(attempt, instructor, "5", "bonus question")
+        marking.override_attempt(attempt, instructor, "5", "bonus question")
     assert "Extra credit" in info.value.errors["total"]
     with pytest.raises(GradingError):  # extra credit means above the maximum
-        manual_grading.override_attempt(attempt, instructor, "3", "x", extra_credit=True)
+        marking.override_attempt(attempt, instructor, "3", "x", extra_credit=True)
     with pytest.raises(GradingError):  # at most twice the maximum
-        manual_grading.override_attempt(attempt, instructor, "9", "x", extra_credit=True)
-    manual_grading.override_attempt(attempt, instructor, "5", "bonus question", extra_credit=True)
+        marking.override_attempt(attempt, instructor, "9", "x", extra_credit=True)
+    marking.override_attempt(attempt, instructor, "5", "bonus question", extra_credit=True)
     db.session.commit()
     assert attempt.score == 5.0
-    assert [e.kind for e in manual_grading.audit_trail(attempt=attempt)] == ["extra_credit"]
+    assert [e.kind for e in marking.audit_trail(attempt=attempt)] == ["extra_credit"]
 
     report = export.ExportReport()
     text = "".join(export.stream_csv(*gradebook.quiz_table(quiz, "canvas", report=report)))

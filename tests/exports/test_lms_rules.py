@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from app import points
-from app.export import (
+from app.domain import points
+from app.domain.export import (
     ExportOptions,
     ExportReport,
     GradebookRow,

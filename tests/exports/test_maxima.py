@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from pytest import approx
 
-from app import analytics, gradebook, quiz_maximum
-from app.attempts import start_or_resume, submit
 from app.extensions import db
 from app.models import Bank, QuizSlot
-from app.quizzes import DrawRule, QuizError, add_draw
+from app.services import analytics, gradebook, quiz_maximum
+from app.services.attempts import start_or_resume, submit
+from app.services.quizzes import DrawRule, QuizError, add_draw
 from tests.dashboards.helpers import spec
 from tests.factories import now
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.demo import DEMO_PASSWORD
 from app.models import Attempt, Course, Enrolment, Question, User
+from app.services.demo import DEMO_PASSWORD
 
 
 def test_create_instructor(runner, db):

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from sqlalchemy import update
 
-from app import create_app, login_throttle
+from app import create_app
 from app.models import LoginThrottle, User
+from app.services import login_throttle
 from tests.factories import PASSWORD
 
 LAB = "192.0.2.10"  # one address for a whole computer lab (NAT)

@@ -13,9 +13,10 @@ from flask_migrate import upgrade
 from pytest import approx
 from sqlalchemy import insert, select
 
-from app import create_app, skill_totals
+from app import create_app
 from app.extensions import db
 from app.models import Attempt, QuestionVersion, Response
+from app.services import skill_totals
 from tests.conftest import PG_ADMIN_URL, TEST_CONFIG, require_postgres
 from tests.factories import Factory, single_choice_spec
 

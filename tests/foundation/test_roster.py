@@ -6,8 +6,8 @@ import io
 
 from sqlalchemy import func, select
 
+from app.domain.roster import canonical_email, parse_roster
 from app.models import Enrolment, Invitation, User
-from app.roster import canonical_email, parse_roster
 
 
 def test_parse_reports_each_bad_row_by_line():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import manual_grading, quizzes, regrade
 from app.extensions import db
+from app.services import marking, quizzes, regrade
 from tests.builder.helpers import add_version, build_world, make_attempt
 from tests.factories import single_choice_spec
 
@@ -25,13 +25,13 @@ def test_queries_on_each_backend(make, backend):
     db.session.commit()
     a1 = make_attempt(w.quiz, w.student, [(w.single, "b"), (w.essay, "Essay one")])
     make_attempt(w.quiz, w.other_student, [(w.single, "c"), (w.essay, "Essay two")])
-    queue = manual_grading.grading_queue(w.quiz, order="student")
+    queue = marking.grading_queue(w.quiz, order="student")
     assert [i.student_name for i in queue] == ["Amira Student", "Ben Student"]
     essay = next(r for r in a1.responses if r.question_version.type == "essay")
-    manual_grading.record_manual_grade(
+    marking.record_manual_grade(
         essay, w.teacher, criterion_scores={"criterion_0": "2", "criterion_1": "0.5"}
     )
-    manual_grading.override_attempt(a1, w.teacher, "3", "rounding")
+    marking.override_attempt(a1, w.teacher, "3", "rounding")
     db.session.commit()
     add_version(w.single, single_choice_spec("q-single", correct="c"))
     assert [q.key for q, _o, latest in regrade.regradable_questions(w.quiz) if latest == 2] == [
@@ -40,6 +40,6 @@ def test_queries_on_each_backend(make, backend):
     plan = regrade.apply_regrade(w.quiz, ["q-single"], w.teacher)
     db.session.commit()
     assert plan.changed_responses == 2
-    trail = manual_grading.audit_trail(quiz=w.quiz)
+    trail = marking.audit_trail(quiz=w.quiz)
     assert sorted(e.kind for e in trail) == ["attempt_override", "manual", "regrade", "regrade"]
     assert db.session.get(type(a1), a1.id).score == 3.0

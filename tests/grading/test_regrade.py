@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app import manual_grading, regrade
 from app.extensions import db
 from app.models import Attempt, GradeChange, Response
+from app.services import marking, regrade
 from tests.builder.helpers import add_version, build_world, make_attempt, short_spec
 from tests.factories import single_choice_spec
 
@@ -75,11 +75,11 @@ def test_apply_matches_dry_run_keeps_versions_and_is_idempotent(w):
 
 
 def test_manual_grades_and_overrides_survive_regrade(w):
-    manual_grading.override_response(w.a_b.responses[0], w.teacher, "0.5", "partly right")
-    manual_grading.record_manual_grade(
+    marking.override_response(w.a_b.responses[0], w.teacher, "0.5", "partly right")
+    marking.record_manual_grade(
         w.a_b.responses[1], w.teacher, criterion_scores={"criterion_0": "2", "criterion_1": "1"}
     )
-    manual_grading.override_attempt(w.a_c, w.teacher, "2", "bonus")
+    marking.override_attempt(w.a_c, w.teacher, "2", "bonus")
     db.session.commit()
     _fix_key(w)
     plan = regrade.apply_regrade(w.quiz, ["q-single"], None)
@@ -92,7 +92,7 @@ def test_manual_grades_and_overrides_survive_regrade(w):
     assert a_b.score == 3.5
     assert a_c.responses[0].score == 1.0 and a_c.auto_score == 1.0
     assert a_c.score == 2.0  # the total override is kept too
-    trail = manual_grading.audit_trail(quiz=w.quiz)
+    trail = marking.audit_trail(quiz=w.quiz)
     assert [e.kind for e in trail][:2] == ["regrade", "regrade"]
     assert trail[0].changed_by == "system"
 

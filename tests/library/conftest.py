@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from app.banks.schema import load_bank_paths
-from app.banks.sync import sync_banks
+from app.domain.banks.schema import load_bank_paths
 from app.extensions import db as _db
 from app.models import Bank, BankSource, Paragraph, Question, QuestionVersion, Source
+from app.services.bank_sync import sync_banks
 from tests.factories import single_choice_spec
 
 ROOT = Path(__file__).parents[2]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.banks.articles import SourceDocument
-from app.banks.schema import parse_bank
+from app.domain.banks.articles import SourceDocument
+from app.domain.banks.schema import parse_bank
 
 DOC = SourceDocument(
     id="two-coups",

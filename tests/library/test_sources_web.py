@@ -13,8 +13,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from app.banks.articles import parse_source_file
-from app.banks.source_review import text_digest
+from app.domain.banks.articles import parse_source_file
+from app.domain.banks.source_review import text_digest
 from app.models import Paragraph, Source
 from tests.library.conftest import BANKS, SHARED_ARTICLES, counts, snapshot, upload
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.banks.schema import load_bank_paths
-from app.banks.sync import SyncReport, sync_banks
-from app.cli_banks import load_paths
+from app.cli.banks import load_paths
+from app.domain.banks.schema import load_bank_paths
 from app.models import Attempt, Bank, Question, QuestionVersion, Response
+from app.services.bank_sync import SyncReport, sync_banks
 from tests.library.conftest import BANKS, snapshot
 
 pytestmark = pytest.mark.both_dbs

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from app import attempts, manual_grading, regrade
 from app.extensions import db
 from app.lti import grades
 from app.models import (
@@ -20,6 +19,7 @@ from app.models import (
     Response,
     User,
 )
+from app.services import attempts, marking, regrade
 from tests.attempts import specs
 from tests.lti.platform import INSTRUCTOR, LEARNER
 
@@ -157,7 +157,7 @@ def test_an_essay_waits_for_a_person_then_the_manual_grade_is_posted(lms, make):
         select(Response).where(Response.attempt_id == attempt.id, Response.position == 2)
     )
     teacher = db.session.scalar(select(User).join(LtiUser).where(LtiUser.sub == "teacher-1"))
-    manual_grading.record_manual_grade(essay, teacher, criterion_scores={"criterion_0": "1"})
+    marking.record_manual_grade(essay, teacher, criterion_scores={"criterion_0": "1"})
     db.session.commit()
     grades.send_due()
     db.session.commit()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from app.banks.articles import clean_article
-from app.banks.extraction import decode_page, extract_article
+from app.domain.banks.articles import clean_article
+from app.domain.banks.extraction import decode_page, extract_article
 
 HERE = Path(__file__).resolve().parent
 

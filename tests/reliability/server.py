@@ -143,7 +143,8 @@ class Server:
             # The `hustings` console script, as deployed (its app uses the checkout's instance
             # folder; the environment says everything else).
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", "import sys; from app.console import main; sys.exit(main())",
+                [sys.executable, "-c",
+                 "import sys; from app.cli.console import main; sys.exit(main())",
                  "serve", "--host", HOST, "--port", str(self.port),
                  "--workers", str(self.workers), *self.serve_args],
                 cwd=ROOT, env=self.env(), stdout=self._log, stderr=subprocess.STDOUT,

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
+from app.domain.passwords import hash_password
 from app.extensions import db
 from app.models import Enrolment, Role, User
-from app.passwords import hash_password
 from tests import factories
 from tests.attempts import specs
 from tests.reliability.conftest import Deployment, quick_world, report_answers, server_errors

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from app import attempts
 from app.database import writing
 from app.extensions import db
 from app.models import AttemptState
+from app.services import attempts
 from tests.attempts import specs
 from tests.reliability.conftest import Deployment, quick_world, report_answers
 from tests.reliability.server import (

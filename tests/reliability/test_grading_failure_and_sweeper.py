@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app import attempts, scoring
 from app.extensions import db
 from app.models import Attempt, AttemptState, GradeChange, Response
+from app.services import attempts, scores
 from tests.attempts import specs
 from tests.attempts.conftest import build
 
@@ -43,7 +43,7 @@ def test_one_question_raising_during_submit_rolls_back_the_whole_submit_logs_and
             ).status_code
             == 200
         )
-    real = scoring.auto_mark
+    real = scores.auto_mark
 
     def flaky(spec: dict[str, Any], value: Any, max_points: float) -> Any:
         if spec["id"] == "g-2":  # question 1 is already graded when this raises
@@ -53,8 +53,8 @@ def test_one_question_raising_during_submit_rolls_back_the_whole_submit_logs_and
     monkeypatch.setattr(attempts, "auto_mark", flaky)
     # The suite's stamp() ran alembic's logging setup, which disables existing loggers (the
     # served app turns them back on: test_serve_keeps_the_app_loggers_on below).
-    monkeypatch.setattr(logging.getLogger("app.attempts"), "disabled", False)
-    with caplog.at_level(logging.ERROR, logger="app.attempts"):
+    monkeypatch.setattr(logging.getLogger("app.services.attempts"), "disabled", False)
+    with caplog.at_level(logging.ERROR, logger="app.services.attempts"):
         r = client.post(f"/attempts/{attempt_id}/submit")
     assert r.status_code == 503
     page = r.get_data(as_text=True)
@@ -128,7 +128,7 @@ def test_serve_keeps_the_app_loggers_on_after_upgrading_the_schema(tmp_path: Any
     from app.cli import bring_schema_up_to_date
     from tests.conftest import TEST_CONFIG
 
-    logging.getLogger("app.attempts").disabled = False
+    logging.getLogger("app.services.attempts").disabled = False
     app = create_app(
         {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'up.sqlite'}"},
         instance_path=tmp_path,
@@ -136,5 +136,5 @@ def test_serve_keeps_the_app_loggers_on_after_upgrading_the_schema(tmp_path: Any
     with app.app_context():
         bring_schema_up_to_date()
         db.engine.dispose()
-    assert not logging.getLogger("app.attempts").disabled
+    assert not logging.getLogger("app.services.attempts").disabled
     assert not logging.getLogger("app").disabled

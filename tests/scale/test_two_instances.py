@@ -62,7 +62,11 @@ class Instance:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         # The `hustings` console script's entry point, serving this checkout's app.
-        cmd = [sys.executable, "-c", "import sys; from app.console import main; sys.exit(main())"]
+        cmd = [
+            sys.executable,
+            "-c",
+            "import sys; from app.cli.console import main; sys.exit(main())",
+        ]
         cmd += ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
         self.name, self.log = name, log
         self.handle = log.open("wb")

@@ -17,7 +17,7 @@ import pytest
 from flask import Flask, url_for
 from sqlalchemy import func, select
 
-from app import accounts, attempts
+from app.domain.roster import parse_roster
 from app.extensions import db
 from app.models import (
     Accommodation,
@@ -35,7 +35,7 @@ from app.models import (
     Source,
     User,
 )
-from app.roster import parse_roster
+from app.services import accounts, attempts
 from tests.attempts import specs
 from tests.factories import Factory
 
@@ -126,7 +126,7 @@ for _endpoint in [
     "queue",
     "regrade",
 ]:
-    POLICY[f"grading.{_endpoint}"] = COURSE_INSTRUCTOR
+    POLICY[f"marking.{_endpoint}"] = COURSE_INSTRUCTOR
 for _endpoint in ["attempt", "items", "overview", "results", "skills", "student"]:
     POLICY[f"dashboards.{_endpoint}"] = COURSE_INSTRUCTOR
 for _endpoint in ["gradebook_csv", "index", "quiz_csv"]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from app import attempts
 from app.extensions import db
+from app.services import attempts
 from tests.attempts import specs
 
 

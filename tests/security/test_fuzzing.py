@@ -19,12 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import attempts
-from app.banks.articles import SourceFileError, parse_source_file
+from app.domain.banks.articles import SourceFileError, parse_source_file
+from app.domain.identities import IdentityError, normalise_email
+from app.domain.points import parse_points
+from app.domain.quiz_spec import parse_quiz_spec
+from app.domain.roster import canonical_email, parse_roster
 from app.extensions import db
-from app.identities import IdentityError, normalise_email
-from app.quiz_spec import parse_points, parse_quiz_spec
-from app.roster import canonical_email, parse_roster
+from app.services import attempts
 from tests.attempts import specs
 from tests.attempts.conftest import build
 from tests.library.conftest import post_multipart, upload

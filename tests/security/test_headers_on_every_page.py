@@ -14,7 +14,7 @@ from app import create_app
 from tests.security.test_access_matrix import World, build_world
 from tests.security.walk import build_url, routes
 
-PRIVATE_PREFIXES = ("student.", "grading.", "exports.", "dashboards.", "builder.")
+PRIVATE_PREFIXES = ("student.", "marking.", "exports.", "dashboards.", "builder.")
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_no_store_on_attempt_review_grading_and_export_responses(
         assert "no-store" in r.headers.get("Cache-Control", ""), f"{url}: {r.status_code}"
         r.close()
         checked.append(rule.endpoint)
-    for needed in ("student.attempt", "student.result", "grading.queue", "grading.grade_response",
+    for needed in ("student.attempt", "student.result", "marking.queue", "marking.grade_response",
                    "exports.quiz_csv", "exports.gradebook_csv", "dashboards.attempt"):  # fmt: skip
         assert needed in checked
     # The JSON autosave and its refusals too.

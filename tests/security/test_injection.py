@@ -12,9 +12,9 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
-from app import attempts
 from app.extensions import db
 from app.models import Bank, Question, Source, User
+from app.services import attempts
 from tests.attempts import specs
 from tests.attempts.conftest import build
 from tests.library.conftest import post_multipart, upload

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app import attempts
 from app.extensions import db
 from app.models import Attempt, Course, Enrolment, GradeChange, Response, Role, User
+from app.services import attempts
 from tests.attempts import specs
 from tests.attempts.conftest import build
 from tests.factories import PASSWORD

@@ -21,13 +21,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app import attempts
-from app.banks.gift import gift_to_bank_yaml, parse_gift
-from app.banks.schema import parse_bank
-from app.banks.sync import sync_banks
+from app.domain.banks.gift import gift_to_bank_yaml, parse_gift
+from app.domain.banks.schema import parse_bank
 from app.extensions import db
-from app.library import library_sources
 from app.models import Bank, Question, QuizSlot, Response, Source
+from app.services import attempts
+from app.services.bank_sync import sync_banks
+from app.services.library import library_sources
 from tests.factories import Factory
 from tests.security.test_access_matrix import World
 from tests.security.walk import build_url, live_markup, routes

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.banks.articles import (
+from app.domain.banks.articles import (
     SourceDocument,
     SourceFileError,
     clean_article,

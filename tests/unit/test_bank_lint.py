@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.banks.lint import lint_banks
+from app.domain.banks.lint import lint_banks
 from tests.unit.test_lint import bank_of, single
 
 LONG_SECOND = [
@@ -113,7 +113,7 @@ def test_l014_an_option_quoting_another_items_key() -> None:
 def test_the_shipped_banks_are_clean_under_the_new_rules() -> None:
     from pathlib import Path
 
-    from app.banks.schema import load_bank_paths
+    from app.domain.banks.schema import load_bank_paths
 
     banks, problems = load_bank_paths([Path(__file__).parents[2] / "question_banks"])
     assert problems == []

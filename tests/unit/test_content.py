@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from app.banks.lint import lint_banks
-from app.banks.schema import SKILLS, load_bank_paths
+from app.domain.banks.lint import lint_banks
+from app.domain.banks.schema import SKILLS, load_bank_paths
 
 BANKS_DIR = Path(__file__).resolve().parents[2] / "question_banks"
 

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from app.banks import exclusions
-from app.banks.schema import MISREADINGS, load_bank_paths, parse_bank, student_view
+from app.domain.banks import exclusions
+from app.domain.banks.schema import MISREADINGS, load_bank_paths, parse_bank, student_view
 
 HEADER = """\
 version: 1
@@ -280,7 +280,7 @@ def _real(qid: str) -> dict:
 
 
 def test_gift_round_trip_keeps_rubric_levels_and_misreading_labels() -> None:
-    from app.banks.gift import export_gift_with_report, gift_to_bank_yaml, parse_gift
+    from app.domain.banks.gift import export_gift_with_report, gift_to_bank_yaml, parse_gift
 
     essay, single = _real("km-essay-perspective"), _real("tc-bomb-proof")
     text, problems = export_gift_with_report([essay, single])
@@ -291,7 +291,7 @@ def test_gift_round_trip_keeps_rubric_levels_and_misreading_labels() -> None:
     yaml_text = gift_to_bank_yaml(
         imported, bank_id="round-trip", title="Round trip", sources=[{"id": "kamikaze"}]
     )
-    from app.banks.schema import parse_bank
+    from app.domain.banks.schema import parse_bank
 
     bank, bank_problems = parse_bank(
         yaml_text,
@@ -315,7 +315,7 @@ def _sources():
 
 
 def test_a_broken_hustings_comment_is_a_warning_not_a_failure() -> None:
-    from app.banks.gift import parse_gift
+    from app.domain.banks.gift import parse_gift
 
     result = parse_gift('// hustings: {"rubric": [\n::q::Discuss.{}\n')
     assert len(result.questions) == 1

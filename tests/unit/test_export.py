@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.export import (
+from app.domain.export import (
     LAYOUTS,
     ExportError,
     GradebookRow,

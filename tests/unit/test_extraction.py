@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.banks import extraction
-from app.banks.extraction import (
+from app.domain.banks import extraction
+from app.domain.banks.extraction import (
     PageDecodeError,
     clutter_reason,
     decode_page,

@@ -1,4 +1,4 @@
-"""Moodle GIFT import/export (app.banks.gift): conformance data, behaviours, round trips."""
+"""Moodle GIFT import/export (app.domain.banks.gift): conformance data, behaviours, round trips."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from app.banks.gift import (
+from app.domain.banks.gift import (
     PLACEHOLDER_EXPLANATION,
     GiftImport,
     GiftProblem,
@@ -428,8 +428,8 @@ def test_bank_yaml_is_a_valid_quoted_block_style_document() -> None:
 
 @pytest.mark.skipif(not CASES, reason="shared/gift-conformance is missing")
 def test_imported_banks_pass_the_bank_validator() -> None:
-    """The contract with app.banks.schema: an import plus a source is a loadable bank."""
-    schema = pytest.importorskip("app.banks.schema")
+    """The contract with app.domain.banks.schema: an import plus a source is a loadable bank."""
+    schema = pytest.importorskip("app.domain.banks.schema")
     source = {"id": "article", "title": "T", "publication": "P", "text": "One.\n\nTwo."}
     for name in CASES:
         result = parse_gift((CONFORMANCE / f"{name}.gift").read_text(encoding="utf-8"))

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.banks.schema import load_bank_file
-from app.grading import (
+from app.domain.banks.schema import load_bank_file
+from app.domain.grading import (
     GRADERS,
     GRADING_METHODS,
     Grade,

@@ -1,11 +1,11 @@
-"""Highlights as ranges of a paragraph's words (app.highlights, pure)."""
+"""Highlights as ranges of a paragraph's words (app.domain.highlights, pure)."""
 
 from __future__ import annotations
 
 import pytest
 
-from app import highlights
-from app.highlights import HighlightError, Span, add, merge, paragraph_text, parse_ranges
+from app.domain import highlights
+from app.domain.highlights import HighlightError, Span, add, merge, paragraph_text, parse_ranges
 
 TEXTS = {("a", 1): "One two three.", ("a", 2): "Four five.", ("b", 1): "Six."}
 

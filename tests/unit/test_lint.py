@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.banks.lint import LINT_CODES, lint_banks
-from app.banks.schema import Bank, load_bank_file, parse_bank
+from app.domain.banks.lint import LINT_CODES, lint_banks
+from app.domain.banks.schema import Bank, load_bank_file, parse_bank
 
 HEADER = """\
 version: 1

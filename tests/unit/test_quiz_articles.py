@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.quiz_articles import (
+from app.domain.quiz_articles import (
     articles_to_show,
     needed_sources,
     question_sources,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.allowances import allowance
-from app.attempt_view import answer_display, score_source, shown_state
+from app.domain.allowances import allowance
+from app.domain.attempt_view import answer_display, score_source, shown_state
 from tests.attempts import specs
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.banks.schema import (
+from app.domain.banks.schema import (
     DIFFICULTIES,
     FORMAT_VERSION,
     QUESTION_TYPES,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from app.banks.extraction import RemovedBlock
-from app.banks.source_review import (
+from app.domain.banks.extraction import RemovedBlock
+from app.domain.banks.source_review import (
     MAX_REMOVED_CHARS,
     ReviewError,
     ReviewState,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.statistics import (
+from app.domain.statistics import (
     REASONS,
     Bin,
     ItemSums,

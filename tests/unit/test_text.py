@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.text import TextProblem, accept, displayable, find_problem
+from app.domain.text import TextProblem, accept, displayable, find_problem
 
 
 @pytest.mark.parametrize(

@@ -1,3 +1,0 @@
-from app.blueprints.auth.views import bp
-
-__all__ = ["bp"]

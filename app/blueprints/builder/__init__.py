@@ -1,3 +1,0 @@
-from app.blueprints.builder.views import bp
-
-__all__ = ["bp"]

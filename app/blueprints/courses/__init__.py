@@ -1,3 +1,0 @@
-from app.blueprints.courses.views import bp
-
-__all__ = ["bp"]

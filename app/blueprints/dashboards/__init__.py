@@ -1,3 +1,0 @@
-from app.blueprints.dashboards.views import bp
-
-__all__ = ["bp"]

@@ -1,3 +1,0 @@
-from app.blueprints.exports.views import bp
-
-__all__ = ["bp"]

@@ -1,3 +1,0 @@
-from app.blueprints.grading.views import bp
-
-__all__ = ["bp"]

@@ -1,3 +1,0 @@
-from app.blueprints.library.views import bp
-
-__all__ = ["bp"]

@@ -1,3 +1,0 @@
-from app.blueprints.misreadings.views import bp
-
-__all__ = ["bp"]

@@ -1,3 +1,0 @@
-from app.blueprints.student.views import bp
-
-__all__ = ["bp"]

@@ -1,0 +1,2 @@
+"""Pure domain logic: no Flask, no database. Imported by services, web and CLI; imports nothing
+from them."""

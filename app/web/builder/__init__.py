@@ -1,0 +1,3 @@
+from app.web.builder.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from app.web.courses.views import bp
+
+__all__ = ["bp"]

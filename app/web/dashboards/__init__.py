@@ -1,0 +1,3 @@
+from app.web.dashboards.views import bp
+
+__all__ = ["bp"]

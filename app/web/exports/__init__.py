@@ -1,0 +1,3 @@
+from app.web.exports.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from app.web.library.views import bp
+
+__all__ = ["bp"]

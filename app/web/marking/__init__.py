@@ -1,0 +1,3 @@
+from app.web.marking.views import bp
+
+__all__ = ["bp"]

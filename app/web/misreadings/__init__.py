@@ -1,0 +1,3 @@
+from app.web.misreadings.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from app.web.student.views import bp
+
+__all__ = ["bp"]
