@@ -25,7 +25,7 @@ def stored(live, attempt_id: int, qid: str):
 
 def wait_saved(page) -> None:
     page.wait_for_function(
-        "() => /^Saved \\d\\d:\\d\\d$/.test(document.getElementById('save-status').textContent)"
+        "() => /^Saved \\d\\d:\\d\\d/.test(document.getElementById('save-status').textContent)"
         " && !localStorage.length"
     )
 
