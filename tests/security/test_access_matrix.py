@@ -79,6 +79,7 @@ POLICY: dict[str, str] = {
     "auth.session_token": LOGGED_IN,
     "courses.end_student_sessions": COURSE_INSTRUCTOR,
     "courses.index": PUBLIC,
+    "courses.favicon": PUBLIC,
     "courses.student_index": LOGGED_IN,
     "courses.teach_index": ANY_INSTRUCTOR,
     "courses.roster": COURSE_INSTRUCTOR,
