@@ -112,6 +112,7 @@ for _endpoint in [
     "add_draw",
     "add_questions",
     "clear_accommodation",
+    "copy_quiz",
     "move_slot",
     "preview_question",
     "publish",
