@@ -18,9 +18,8 @@ from app.extensions import db
 from app.models import Attempt, LoginSession, Response
 from app.services import attempts
 from app.web import sessions
-from tests import factories
-from tests.attempts import specs
-from tests.attempts.conftest import build
+from tests.support import factories, specs
+from tests.support.quiz_setup import build
 
 TOKEN_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

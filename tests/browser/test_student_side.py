@@ -6,7 +6,6 @@ Every page a test visits is checked with axe-core (WCAG 2.1 A/AA): any violation
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +14,12 @@ from sqlalchemy import select
 from app.models import Question, Response
 from app.services import quizzes
 from app.services.demo import load_banks
-from tests.browser.conftest import run_axe
+from tests.support.browser import run_axe
+from tests.support.paths import BANKS
 
 pytestmark = pytest.mark.browser
 
-BANKS = Path(__file__).resolve().parents[2] / "question_banks"
+BANKS = BANKS
 WIDTHS = (1280, 375)
 
 

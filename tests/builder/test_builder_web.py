@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from app import create_app
 from app.extensions import db
 from app.models import Accommodation, Quiz, QuizSlot
-from tests.builder.helpers import build_world, make_attempt
-from tests.conftest import TEST_CONFIG
+from tests.support.attempt_data import build_world, make_attempt
+from tests.support.config import TEST_CONFIG
 
 
 @pytest.fixture

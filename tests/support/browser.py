@@ -1,47 +1,50 @@
-"""Browser-test fixtures (a pytest plugin loaded by tests/conftest.py, so every folder shares one
-Playwright and one Chromium): a live Hustings server and headless Debian Chromium.
+"""Browser tests' helpers: a live Hustings server on a thread, Chromium's whereabouts, axe-core,
+and the steps of taking a quiz in a page.
 
-Reuse these for any browser test (mark it ``@pytest.mark.browser``):
+The fixtures that use them (``live_server``, ``browser``, ``context``, ``page``) are in
+tests/conftest.py, defined once for the whole suite: Playwright's sync API allows one instance
+per thread. Mark a browser test ``@pytest.mark.browser``.
 
 - ``live_server`` (function scope): the real app, CSRF **enabled**, served by werkzeug on
   ``127.0.0.1:<free port>`` from a thread, on a fresh SQLite file in ``tmp_path`` built with
   ``create_all``. It has ``.url`` (no trailing slash), ``.app``, ``.make`` (the factories of
-  ``tests/factories.py`` bound to the server's database; call them directly, they commit),
-  ``.db`` (the session, for assertions: call ``live_server.db.session.expire_all()`` before
-  reading what the browser changed), ``.login(page, user)`` (through the real login form) and
-  ``.restart()`` (stop and start the server on the same port and database: a "server restart").
+  ``tests/support/factories.py`` bound to the server's database; call them directly, they
+  commit), ``.db`` (the session, for assertions: call ``fresh(live_server)`` before reading what
+  the browser changed), ``.login(page, user)`` (through the real login form) and ``.restart()``
+  (stop and start the server on the same port and database: a "server restart").
 - ``browser`` (session scope): Chromium at /usr/bin/chromium, headless. Never downloads one.
 - ``context`` / ``page`` (function scope): a fresh browser context and a page in it.
   Use ``browser.new_context(bypass_csp=True)`` when injecting scripts such as axe-core
-  (``AXE`` is its path), since the app's CSP forbids inline scripts.
+  (``run_axe``), since the app's CSP forbids inline scripts.
 
 Without Chromium or Playwright the tests skip, except with ``CI=true``, where they fail.
 """
 
 from __future__ import annotations
 
-import os
+import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from app import create_app
 from app.extensions import db as _db
-from tests import factories
-from tests.conftest import TEST_CONFIG
+from app.models import Attempt, Response
+from tests.support import factories
+from tests.support.config import IN_CI
+from tests.support.quiz_setup import Setup
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
-IN_CI = os.environ.get("CI", "").lower() == "true"
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-4.14.1.min.js"
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
+    """Skip, or fail under CI: browser tests must run there."""
     if IN_CI:
         pytest.fail(f"{reason}, and CI=true forbids skipping browser tests")
     pytest.skip(reason)
@@ -91,62 +94,6 @@ class LiveServer:
         page.wait_for_url(lambda url: "/login" not in url)
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    config = {
-        **TEST_CONFIG,
-        "TESTING": False,  # behave as in production (error pages, no test shortcuts)
-        "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": False,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}",
-    }
-    app = create_app(config)
-    with app.app_context():
-        _db.create_all()
-        server = LiveServer(app)
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
-            _db.session.remove()
-            _db.engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def playwright_instance() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - depends on the environment
-        _unavailable("Playwright for Python is not installed")
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"Chromium is not installed at {CHROMIUM}")
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_instance: Any) -> Iterator[Any]:
-    browser = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-    )
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(context: Any) -> Any:
-    return context.new_page()
-
-
 def run_axe(page: Any) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.1 A/AA violations on the current page (needs ``bypass_csp=True``)."""
     page.add_script_tag(path=str(AXE))
@@ -159,3 +106,56 @@ def run_axe(page: Any) -> list[dict[str, Any]]:
         }"""
     )
     return list(result)
+
+
+def fresh(live: LiveServer) -> None:
+    """End the test's read transaction so it sees what the browser changed since."""
+    live.db.session.rollback()
+    live.db.session.expire_all()
+
+
+def values(live: LiveServer, attempt_id: int) -> dict[str, Any]:
+    """The stored answers of an attempt, by question id."""
+    fresh(live)
+    rows = live.db.session.scalars(select(Response).where(Response.attempt_id == attempt_id))
+    return {r.question_version.spec["id"]: r.value for r in rows}
+
+
+def attempt_of(live: LiveServer, s: Setup) -> Attempt:
+    fresh(live)
+    return live.db.session.scalar(select(Attempt).where(Attempt.quiz_id == s.quiz.id))
+
+
+def open_quiz(live: LiveServer, page: Any, s: Setup) -> int:
+    """Log the student in, start (or resume) the quiz from the course page; the attempt id."""
+    live.login(page, s.student)
+    page.goto(f"{live.url}/courses/{s.course.id}")
+    page.get_by_role("button", name=re.compile(r"^(Start|Resume)")).first.click()
+    page.wait_for_url(re.compile(r"/(attempts/\d+$|quizzes/\d+)"))
+    if "/quizzes/" in page.url:  # a timed quiz: the quiz page confirms before the timer starts
+        page.get_by_role("button", name="Start", exact=True).click()
+    page.wait_for_url(re.compile(r"/attempts/\d+$"))
+    return int(page.url.rsplit("/", 1)[1])
+
+
+class Positions(dict):
+    """Question id → position, plus each question's per-attempt aliases (matching choices and
+    ordering items are named on the page by aliases, never by their spec ids)."""
+
+    alias: dict[str, dict[str, str]]
+
+
+def qid_position(live: LiveServer, attempt_id: int) -> Positions:
+    fresh(live)
+    rows = list(live.db.session.scalars(select(Response).where(Response.attempt_id == attempt_id)))
+    pos = Positions({r.question_version.spec["id"]: r.position for r in rows})
+    pos.alias = {r.question_version.spec["id"]: (r.layout or {}).get("alias", {}) for r in rows}
+    return pos
+
+
+def wait_saved(page: Any) -> None:
+    """Until the page says every answer reached the server (and none waits in localStorage)."""
+    page.wait_for_function(
+        "() => /^Saved \\d\\d:\\d\\d$/.test(document.getElementById('save-status').textContent)"
+        " && !localStorage.length"
+    )
