@@ -579,6 +579,13 @@ def _check_open(attempt: Attempt | AttemptRow, now: datetime) -> None:
         )
 
 
+def lock_open(attempt: Attempt | AttemptRow, now: datetime) -> None:
+    """Lock the attempt for a change and refuse it once submitted or out of time (for the
+    reading aids kept with an attempt: flags and highlights)."""
+    _lock(attempt)
+    _check_open(attempt, now)
+
+
 @dataclass(frozen=True)
 class Saved:
     """What a save stored (the autosave's reply)."""
@@ -986,6 +993,7 @@ _RESPONSE_STATES = (
         _responses.c.question_version_id,
         _responses.c.seq,
         _responses.c.state,
+        _responses.c.flagged,
     )
     .where(_responses.c.attempt_id == bindparam("attempt_id"))
     .order_by(_responses.c.position)
@@ -993,7 +1001,7 @@ _RESPONSE_STATES = (
 
 
 def response_states(attempt_id: int) -> Sequence[Any]:
-    """(position, page, question_version_id, seq, state) of each response, in order."""
+    """(position, page, question_version_id, seq, state, flagged) of each response, in order."""
     return db.session.execute(_RESPONSE_STATES, {"attempt_id": attempt_id}).all()
 
 

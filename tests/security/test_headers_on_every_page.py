@@ -13,7 +13,7 @@ from flask import Flask
 from app import create_app
 from tests.support.route_walk import World, build_url, build_world, routes
 
-PRIVATE_PREFIXES = ("student.", "grading.", "exports.", "dashboards.", "builder.")
+PRIVATE_PREFIXES = ("student.", "marking.", "exports.", "dashboards.", "builder.")
 
 
 @pytest.fixture

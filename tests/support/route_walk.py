@@ -119,7 +119,7 @@ for _endpoint in [
     "queue",
     "regrade",
 ]:
-    POLICY[f"grading.{_endpoint}"] = COURSE_INSTRUCTOR
+    POLICY[f"marking.{_endpoint}"] = COURSE_INSTRUCTOR
 for _endpoint in ["attempt", "items", "overview", "results", "skills", "student"]:
     POLICY[f"dashboards.{_endpoint}"] = COURSE_INSTRUCTOR
 for _endpoint in ["gradebook_csv", "index", "quiz_csv"]:

@@ -1,8 +1,10 @@
-"""Request helpers: a test client that sees what a request wrote, and multipart uploads."""
+"""Request helpers: a test client that sees what a request wrote, CSRF tokens read from pages,
+and multipart uploads."""
 
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -10,6 +12,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from app.extensions import db
+from tests.support.factories import PASSWORD
+
+TOKEN_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 class SessionSyncClient(FlaskClient):
@@ -43,3 +48,17 @@ def post_multipart(client: FlaskClient, url: str, data: dict[str, Any]) -> Any:
     }
     boundary, body = encode_multipart(fields)
     return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the form on ``path`` (for apps with CSRF on)."""
+    match = TOKEN_RE.search(client.get(path).get_data(as_text=True))
+    assert match, path
+    return match.group(1)
+
+
+def log_in(client: FlaskClient, user: Any) -> None:
+    """Log in through the real form, CSRF token included."""
+    token = csrf_token(client)
+    r = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
