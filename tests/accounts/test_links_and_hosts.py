@@ -18,9 +18,6 @@ from tests.support.factories import PASSWORD
 from tests.support.gunicorn import HOST, free_port
 from tests.support.paths import ROOT
 
-ROOT = ROOT
-
-
 EVIL = {"Host": "evil.example"}
 
 

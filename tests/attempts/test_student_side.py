@@ -14,8 +14,6 @@ from app.services import quizzes
 from app.services.demo import load_banks
 from tests.support.paths import BANKS
 
-BANKS = BANKS
-
 
 def plain(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())

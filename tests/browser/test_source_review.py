@@ -13,8 +13,6 @@ from tests.support.paths import PAGES
 
 pytestmark = pytest.mark.browser
 
-PAGES = PAGES
-
 
 def serious(violations):
     return [v for v in violations if v["impact"] in ("serious", "critical")]

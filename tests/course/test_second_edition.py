@@ -19,7 +19,6 @@ from app.domain.banks.schema import SKILLS, load_bank_paths
 from app.domain.grading import grade
 from tests.support.paths import ROOT
 
-ROOT = ROOT
 BANKS = ROOT / "question_banks"
 NOTE = BANKS / "SECOND_EDITION.md"
 FIRST_EDITION: dict[str, str] = json.loads(

@@ -30,7 +30,6 @@ from tests.support.postgres import temporary_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-ROOT = ROOT
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 

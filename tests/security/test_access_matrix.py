@@ -22,6 +22,7 @@ from app.models import (
     Course,
     Enrolment,
     GradeChange,
+    Highlight,
     Invitation,
     PasswordReset,
     Question,
@@ -104,6 +105,7 @@ def _snapshot() -> tuple[int, ...]:
         Source,
         Invitation,
         PasswordReset,
+        Highlight,
     )
     counts = tuple(db.session.scalar(select(func.count()).select_from(m)) for m in models)
     state = tuple(
@@ -113,7 +115,9 @@ def _snapshot() -> tuple[int, ...]:
     )
     responses = tuple(
         db.session.execute(
-            select(Response.value, Response.score, Response.manual_score).order_by(Response.id)
+            select(
+                Response.value, Response.score, Response.manual_score, Response.flagged
+            ).order_by(Response.id)
         ).all()
     )
     quizzes = tuple(db.session.execute(select(Quiz.title, Quiz.published)).all())
@@ -147,7 +151,8 @@ def test_refused_posts_change_nothing(
     before = _snapshot()
     for rule in rules(web_app):
         policy = POLICY[rule.endpoint]
-        if "POST" not in rule.methods or visitor in ALLOWED[policy]:
+        writes = rule.methods & {"POST", "DELETE"}
+        if not writes or visitor in ALLOWED[policy]:
             continue
         url = build_url(web_app, rule, world)
         # A plausible body for each kind of form, with the fields an attacker would try.
@@ -168,6 +173,13 @@ def test_refused_posts_change_nothing(
         }
         if rule.endpoint == "student.save":
             response = client.post(url, json={"value": "a", "seq": 99})
+        elif rule.endpoint == "student.flag":
+            response = client.post(url, json={"flagged": True})
+        elif rule.endpoint == "student.add_highlight":
+            ranges = [{"source": world.source.slug, "paragraph": 2, "start": 0, "end": 9}]
+            response = client.post(url, json={"ranges": ranges})
+        elif "DELETE" in writes:
+            response = client.delete(url)
         else:
             response = client.post(url, data=form)
         _expect(policy, visitor, response, f"POST {url}")

@@ -21,6 +21,7 @@ from app.models import (
     Attempt,
     Bank,
     Course,
+    Highlight,
     Question,
     Quiz,
     QuizSlot,
@@ -81,6 +82,9 @@ POLICY: dict[str, str] = {
     "student.save": ATTEMPT_OWNER,
     "student.confirm_submit": ATTEMPT_OWNER,
     "student.result": ATTEMPT_OWNER,
+    "student.flag": ATTEMPT_OWNER,
+    "student.add_highlight": ATTEMPT_OWNER,
+    "student.remove_highlight": ATTEMPT_OWNER,
     # LTI: the protocol endpoints are public (the LMS's signed messages authenticate them);
     # the pickers need a launch in the session and check the course themselves.
     "lti.jwks": PUBLIC,
@@ -161,6 +165,7 @@ class World:
     source: Source
     reset_token: str = ""
     invitation_token: str = ""
+    highlight: Highlight | None = None
 
 
 def build_world(make: Factory) -> World:
@@ -187,6 +192,11 @@ def build_world(make: Factory) -> World:
     db.session.commit()
     open_ = attempts.start_or_resume(quiz, owner, now)
     db.session.add(Accommodation(quiz_id=quiz.id, user_id=owner.id, extra_minutes=10))
+    highlight = Highlight(
+        attempt_id=open_.id, source_slug=source.slug, paragraph=1, start_offset=0, end_offset=9,
+        quote="Paragraph",
+    )  # fmt: skip
+    db.session.add(highlight)
     db.session.commit()
     essay = db.session.scalar(
         select(Response).where(Response.attempt_id == done.id, Response.position == 2)
@@ -216,13 +226,22 @@ def build_world(make: Factory) -> World:
         question=questions[0],
         bank=questions[0].bank,
         source=source,
+        highlight=highlight,
     )
 
 
 def url_args(endpoint: str, arguments: set[str], w: World) -> dict[str, Any]:
     attempt = (
         w.open_attempt
-        if endpoint in ("student.attempt", "student.save", "student.confirm_submit")
+        if endpoint
+        in (
+            "student.attempt",
+            "student.save",
+            "student.confirm_submit",
+            "student.flag",
+            "student.add_highlight",
+            "student.remove_highlight",
+        )
         else w.done_attempt
     )
     values: dict[str, Any] = {
@@ -234,6 +253,7 @@ def url_args(endpoint: str, arguments: set[str], w: World) -> dict[str, Any]:
         "question_id": w.question.id,
         "response_id": w.essay_response.id,
         "position": 1,
+        "highlight_id": w.highlight.id if w.highlight else 1,
         "key": w.question.key,
         "filename": "css/hustings.css",
         "slug": w.source.slug if ".source" in endpoint else w.bank.slug,

@@ -18,7 +18,6 @@ from app.domain.banks.articles import (
 )
 from tests.support.paths import ROOT
 
-ROOT = ROOT
 SHARED_ARTICLES = ROOT.parent / "shared" / "articles"
 SOURCES = ROOT / "question_banks" / "sources"
 

@@ -19,8 +19,6 @@ from app.domain.grading import (
 )
 from tests.support.paths import FIXTURES
 
-FIXTURES = FIXTURES
-
 
 def _specs() -> dict[str, dict[str, Any]]:
     bank, problems = load_bank_file(FIXTURES / "all_types.yaml")

@@ -25,8 +25,6 @@ from app.domain.banks.schema import (
 )
 from tests.support.paths import BANKS, FIXTURES
 
-FIXTURES = FIXTURES
-
 HEADER = """\
 version: 1
 bank:
