@@ -218,3 +218,27 @@ def test_a_graded_essay_shows_its_grade_levels_and_comment(make, login_as, clien
     assert "Partly correct" in after and "0.5 / 1 point" in after
     assert f"{rubric[0]['criterion']} 0.5 / 1" in after and "Cite paragraph 4." in after
     assert "How your answer was marked" in after
+
+
+def test_the_smaller_points_of_the_students_side(make, login_as, client):
+    """Issue 15, point 10: one "Select all that apply.", "Clear answer" not in the way of an
+    unanswered question, /favicon.ico, no nested quotes on the submit page, no "0 attempts
+    left" beside "Resume"."""
+    from tests.support import specs
+    from tests.support.quiz_setup import build
+
+    multiple = dict(specs.multiple(), prompt="Which apply? Select all that apply.")
+    s = build(make, [specs.single(), multiple], title="Close reading: “A tale”", published=True)
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    r.close()
+    login_as(s.student)
+    attempt_id = start(client, s.quiz)
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert plain(html).lower().count("select all that apply") == 1
+    assert re.search(r'<button[^>]*class="[^"]*clear-answer[^"]*"[^>]*hidden', html)
+    submit = client.get(f"/attempts/{attempt_id}/submit").get_data(as_text=True)
+    h1 = re.search(r"<h1>(.*?)</h1>", submit).group(1)
+    assert "“" not in h1 and "&#8220;" not in h1
+    course = plain(client.get(f"/courses/{s.course.id}").get_data(as_text=True))
+    assert "Resume" in course and "0 attempts left" not in course

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.browser
 # GET routes that answer with something other than a page, and what they answer with.
 NOT_PAGES = {
     "static": "static files (CSS, JS, images)",
+    "courses.favicon": "the site's icon",
     "auth.session_token": "JSON: a fresh CSRF token for the quiz page's autosave",
     "exports.gradebook_csv": "CSV download",
     "exports.quiz_csv": "CSV download",

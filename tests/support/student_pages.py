@@ -49,13 +49,15 @@ class Course:
         return {r.question_version.spec["id"]: r.position for r in rows}
 
 
-def new_page(browser: Any, width: int) -> tuple[Any, Any]:
+def new_page(browser: Any, width: int, timezone: str | None = None) -> tuple[Any, Any]:
     phone = width < 600
     context = browser.new_context(
         viewport={"width": width, "height": 740 if phone else 900},
         is_mobile=phone,
         has_touch=phone,
         bypass_csp=True,
+        locale="en-GB",
+        timezone_id=timezone,
     )
     context.set_default_timeout(10_000)
     return context, context.new_page()

@@ -70,6 +70,11 @@ def test_l004_near_duplicate_options() -> None:
 
 def test_l005_negative_stem_without_emphasis() -> None:
     assert codes(bank_of(single("q1", GOOD, prompt="Which is not a city?"))) == [("q1", "L005")]
+    # "at least" asks for a minimum, not the one option that is false
+    assert codes(bank_of(single("q1", GOOD, prompt="Which names at least two parties?"))) == []
+    assert codes(bank_of(single("q1", GOOD, prompt="Which is the least likely?"))) == [
+        ("q1", "L005")
+    ]
     assert codes(bank_of(single("q1", GOOD, prompt="All EXCEPT which?"))) == []
     assert codes(bank_of(single("q1", GOOD, prompt="Which is <strong>not</strong> one?"))) == []
     quoted = "“They need not worry.” What does this mean?"
