@@ -11,28 +11,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attempt, Response
-from tests.attempts import specs
-from tests.attempts.conftest import build
-from tests.attempts.specs import SECRET
-
-
-def numeric(qid: str = "q-numeric") -> dict[str, Any]:
-    spec = specs.single(qid)
-    del spec["options"]
-    spec.update(
-        type="numeric",
-        prompt="In what year was the party founded?",
-        points=2.0,
-        answers=[
-            {"value": 1822, "tolerance": 0, "min": 1822, "max": 1822, "credit": 1.0,
-             "feedback": f"{SECRET}-exact"},
-            {"value": 1822, "tolerance": 2, "min": 1820, "max": 1824, "credit": 0.5,
-             "feedback": f"{SECRET}-close"},
-            {"value": None, "tolerance": None, "min": 1800, "max": 1850, "credit": 0.25,
-             "feedback": ""},
-        ],
-    )  # fmt: skip
-    return spec
+from tests.support import specs
+from tests.support.quiz_setup import build
+from tests.support.specs import SECRET
 
 
 def plain(html: str) -> str:
@@ -60,7 +41,7 @@ def stored(attempt_id: int, position: int) -> Any:
 
 
 def test_numeric_question_from_page_to_review(make, login_as, client) -> None:
-    s = build(make, [specs.single(), numeric()])
+    s = build(make, [specs.single(), specs.numeric()])
     login_as(s.student)
     attempt_id = start(client, s.quiz.id)
     page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
@@ -103,7 +84,7 @@ def test_numeric_question_from_page_to_review(make, login_as, client) -> None:
 
 
 def test_numeric_answer_from_the_plain_form(make, login_as, client) -> None:
-    s = build(make, [numeric()])
+    s = build(make, [specs.numeric()])
     login_as(s.student)
     attempt_id = start(client, s.quiz.id)
     form = {"page": "1", "action": "save", "seq-1": "0", "q1": "1 822"}

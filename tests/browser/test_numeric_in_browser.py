@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Response
-from tests.attempts import specs
-from tests.attempts.conftest import build
-from tests.attempts.test_numeric_attempts import numeric
+from tests.support import specs
+from tests.support.browser import wait_saved
+from tests.support.quiz_setup import build
 
 pytestmark = pytest.mark.browser
 
@@ -23,16 +23,9 @@ def stored(live, attempt_id: int, qid: str):
     return {r.question_version.spec["id"]: r.value for r in rows}[qid]
 
 
-def wait_saved(page) -> None:
-    page.wait_for_function(
-        "() => /^Saved \\d\\d:\\d\\d/.test(document.getElementById('save-status').textContent)"
-        " && !localStorage.length"
-    )
-
-
 def test_numeric_answer_typed_saved_reloaded_and_graded(live_server, page):
     live = live_server
-    s = build(live.make, [specs.single(), numeric()])
+    s = build(live.make, [specs.single(), specs.numeric()])
     live.login(page, s.student)
     page.goto(f"{live.url}/courses/{s.course.id}")
     page.get_by_role("button", name=re.compile(r"^(Start|Resume)")).first.click()

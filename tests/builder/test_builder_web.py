@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
+from app.domain import review
 from app.extensions import db
 from app.models import Accommodation, Quiz, QuizSlot
-from tests.builder.helpers import build_world, make_attempt
-from tests.conftest import TEST_CONFIG
+from tests.support.attempt_data import build_world, make_attempt, short_spec
+from tests.support.config import TEST_CONFIG
 
 
 @pytest.fixture
@@ -324,6 +325,8 @@ def test_csrf_is_required(w, make, app):
     )
     r = client.post(f"/teach/quizzes/{w.quiz.id}/publish")
     assert r.status_code == 400
+    r = client.post(f"/teach/quizzes/{w.quiz.id}/copy")
+    assert r.status_code == 400
     r = client.post(f"/teach/courses/{w.course.id}/quizzes", data={"title": "No token"})
     assert r.status_code in (400,)
     assert db.session.scalar(select(func.count(Quiz.id))) == 1
@@ -340,6 +343,7 @@ def _routes(w):
         ("GET", f"/teach/quizzes/{q}/settings"),
         ("POST", f"/teach/quizzes/{q}/settings"),
         ("POST", f"/teach/quizzes/{q}/publish"),
+        ("POST", f"/teach/quizzes/{q}/copy"),
         ("GET", f"/teach/quizzes/{q}/questions"),
         ("POST", f"/teach/quizzes/{q}/questions/add"),
         ("POST", f"/teach/quizzes/{q}/draws/add"),
@@ -387,3 +391,85 @@ def test_ids_from_another_quiz_are_404(w, make, teacher):
         == 404
     )
     assert _slots(other.id) == 1
+
+
+# --- finding questions, copying a quiz, publishing from the settings page ----------------------
+
+
+@pytest.mark.both_dbs
+def test_the_picker_shows_and_searches_the_prompt_text(backend, w, teacher, make):
+    spec = dict(short_spec("q-seats"), prompt="<p>Which party won the <em>most</em> seats?</p>")
+    make.question(spec, bank=w.bank)
+    db.session.commit()
+    url = f"/teach/quizzes/{w.quiz.id}/questions"
+    html = teacher.get(url, query_string={"text": "WHICH party"}).get_data(as_text=True)
+    assert "1 question(s) match" in html and "q-seats" in html
+    assert '<span class="prompt-excerpt">Which party won the most seats?</span>' in html
+    assert "Words in the question or its id" in html
+    none = teacher.get(url, query_string={"text": "%_ no such words"}).get_data(as_text=True)
+    assert "0 question(s) match" in none  # LIKE wildcards are taken literally
+    by_id = teacher.get(url, query_string={"text": "q-sh"}).get_data(as_text=True)
+    assert "1 question(s) match" in by_id and "q-short" in by_id
+
+
+def test_the_random_draw_form_comes_before_the_long_picker(w, teacher):
+    html = teacher.get(f"/teach/quizzes/{w.quiz.id}/questions").get_data(as_text=True)
+    assert html.index('id="draw-heading"') < html.index('id="picker-heading"')
+    assert 'href="#add-draw"' in html and 'href="#pick"' in html
+
+
+def test_copy_a_quiz(w, teacher):
+    w.quiz.canvas_assignment_id = "555"
+    w.quiz.published = True
+    db.session.commit()
+    page = teacher.get(f"/teach/courses/{w.course.id}/quizzes")
+    assert f"/teach/quizzes/{w.quiz.id}/copy" in page.get_data(as_text=True)
+    r = teacher.post(f"/teach/quizzes/{w.quiz.id}/copy")
+    assert r.status_code == 302
+    copy = db.session.scalar(select(Quiz).where(Quiz.title == "Copy of Week 1"))
+    assert r.headers["Location"].endswith(f"/teach/quizzes/{copy.id}/settings")
+    original = db.session.get(Quiz, w.quiz.id)
+    assert not copy.published and copy.canvas_assignment_id is None
+    assert copy.course_id == original.course_id
+    assert copy.time_limit_minutes == original.time_limit_minutes
+    assert review.normalise_policy(copy.review_policy) == review.normalise_policy(
+        original.review_policy
+    )
+    assert [(s.position, s.question_id, s.points, s.page) for s in copy.slots] == [
+        (s.position, s.question_id, s.points, s.page) for s in original.slots
+    ]
+    assert [qs.source_id for qs in copy.sources] == [qs.source_id for qs in original.sources]
+    assert original.published and original.canvas_assignment_id == "555"
+    flashed = teacher.get(f"/teach/quizzes/{copy.id}/settings").get_data(as_text=True)
+    assert "Copied as “Copy of Week 1”, a draft" in flashed
+
+
+def test_a_long_title_is_cut_to_fit_when_copied(w, teacher):
+    w.quiz.title = "T" * 200
+    db.session.commit()
+    assert teacher.post(f"/teach/quizzes/{w.quiz.id}/copy").status_code == 302
+    copy = db.session.scalar(select(Quiz).where(Quiz.title.startswith("Copy of ")))
+    assert len(copy.title) == 200 and copy.title.endswith("…")
+
+
+def test_publishing_from_the_settings_page_keeps_what_was_typed(w, teacher):
+    w.quiz.published = False
+    db.session.commit()
+    page = teacher.get(f"/teach/quizzes/{w.quiz.id}/settings").get_data(as_text=True)
+    assert 'form="settings-form" name="toggle_publish"' in page
+    r = teacher.post(
+        f"/teach/quizzes/{w.quiz.id}/settings",
+        data=_settings_data(title="Week 1, revised", time_limit_minutes="25", toggle_publish="1"),
+    )
+    assert r.status_code == 302, r.data
+    db.session.expire_all()
+    quiz = db.session.get(Quiz, w.quiz.id)
+    assert quiz.published and quiz.title == "Week 1, revised" and quiz.time_limit_minutes == 25
+    # a refused change publishes nothing and keeps the page with its errors
+    r = teacher.post(
+        f"/teach/quizzes/{w.quiz.id}/settings",
+        data=_settings_data(title="", toggle_publish="1"),
+    )
+    assert r.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Quiz, w.quiz.id).published

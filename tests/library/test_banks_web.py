@@ -13,8 +13,10 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app.models import Bank, Question, QuestionVersion
-from tests.conftest import TEST_CONFIG
-from tests.library.conftest import BANKS, post_multipart, snapshot, upload
+from tests.support.config import TEST_CONFIG
+from tests.support.library import snapshot
+from tests.support.paths import BANKS
+from tests.support.web import post_multipart, upload
 
 QUESTION = """
   - id: {qid}
@@ -109,8 +111,9 @@ def test_upload_previews_then_confirm_loads(
 def test_real_bank_uploaded_through_the_web_changes_nothing_once_loaded(
     teacher_client: Any, db: Any, real_banks: Any
 ) -> None:
+    # As shipped, with its `file:` source: the library's copy of that source is used.
     text = (BANKS / "two-coups.yaml").read_text(encoding="utf-8")
-    text = text.replace("    file: sources/tale-of-two-coups.md\n", "")
+    assert "file: sources/tale-of-two-coups.md" in text
     before = snapshot(db)
     response = check(teacher_client, text, "two-coups.yaml")
     assert response.status_code == 200, page(response)[:3000]
@@ -130,10 +133,11 @@ ALIAS_BOMB = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
         ("version: 1\nbank: " + "[" * 60 + "]" * 60, "nested deeper than 50 levels"),
         (bank_text(questions=("dup", "dup")), "dup"),
         (
+            # an upload never reads a server path: the id must be a library source
             bank_text().replace(
-                "  - id: two-coups\n", "  - id: two-coups\n    file: ../../etc/passwd\n"
+                "  - id: two-coups\n", "  - id: nowhere\n    file: ../../etc/passwd\n"
             ),
-            "`file:` sources cannot be used in an upload",
+            "source `nowhere` is not in the library",
         ),
         (
             bank_text().replace("id: two-coups", "id: no-such-source"),

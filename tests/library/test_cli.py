@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Bank, Question
-from tests.library.conftest import BANKS, SHARED_ARTICLES, counts, snapshot
+from tests.support.library import SHARED_ARTICLES, counts, snapshot
+from tests.support.paths import BANKS, PAGES
 
 BAD = """version: 1
 bank: {id: bad, title: Bad}
@@ -257,9 +258,6 @@ def test_export_gift_unknown_bank(runner: Any) -> None:
     assert "no loaded bank has the id 'nope'" in result.output
 
 
-PAGES = Path(__file__).resolve().parents[1] / "pages"
-
-
 @pytest.fixture
 def sources_home(app: Any, tmp_path: Path) -> Path:
     """QUESTION_BANKS pointed at an empty folder; returns where sources are written."""
@@ -368,3 +366,30 @@ def test_sources_import_into_a_folder_or_onto_a_file(runner: Any, tmp_path: Path
     assert both.exit_code == 2 and "is a file: give a folder" in both.output
     blocked = runner.invoke(args=["sources", "import", page, "-o", str(a_file / "x.md")])
     assert blocked.exit_code == 1 and "cannot write" in blocked.output
+
+
+def test_sources_show_numbers_paragraphs_and_sentences(runner: Any, db: Any) -> None:
+    source = BANKS / "sources" / "tale-of-two-coups.md"
+    from_file = runner.invoke(args=["sources", "show", str(source)])
+    assert from_file.exit_code == 0, from_file.output
+    assert "This is a tale of two coups" in from_file.output
+    assert "  p2.s3  He is now bomb-proof." in from_file.output
+    assert runner.invoke(args=["banks", "load", str(BANKS)]).exit_code == 0
+    from_library = runner.invoke(args=["sources", "show", "two-coups"])
+    assert from_library.exit_code == 0, from_library.output
+    assert "  p2.s3  He is now bomb-proof." in from_library.output
+    paragraphs = runner.invoke(args=["sources", "show", "two-coups", "--paragraphs"])
+    assert "p2  The Parliamentary Labour Party’s chaotic coup attempt has failed." in (
+        paragraphs.output
+    )
+    assert "p2.s1" not in paragraphs.output
+
+
+def test_sources_show_an_unknown_id_says_where_to_look(runner: Any, tmp_path: Path) -> None:
+    result = runner.invoke(args=["sources", "show", "nope"])
+    assert result.exit_code == 1
+    assert "no source file 'nope' and no library source with that id" in result.output
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"\xff\xfe not text")
+    broken = runner.invoke(args=["sources", "show", str(bad)])
+    assert broken.exit_code == 1 and f"{bad}:" in broken.output

@@ -69,7 +69,15 @@ def test_embedded_and_file_sources_are_unaffected_by_known_sources() -> None:
     bank, problems = parse_bank(embedded, filename="b.yaml", known_sources={"two-coups": DOC})
     assert bank is not None, problems
     assert bank.sources[0].title == "Own"
+    # Without a folder (an upload) a `file:` source is the library's source of that id: the
+    # shipped banks upload as they load from the command line, and no server path is read.
     with_file = BANK.replace("  - id: two-coups\n", "  - id: two-coups\n    file: a.md\n")
     bank, problems = parse_bank(with_file, filename="b.yaml", known_sources={"two-coups": DOC})
+    assert bank is not None, problems
+    assert bank.sources[0] == DOC
+    elsewhere = with_file.replace("id: two-coups", "id: elsewhere")
+    bank, problems = parse_bank(elsewhere, filename="b.yaml", known_sources={"two-coups": DOC})
     assert bank is None
-    assert any("`file:` source needs the bank" in p.message for p in problems)
+    assert any("source `elsewhere` is not in the library" in p.message for p in problems)
+    no_library = parse_bank(with_file, filename="b.yaml")[1]
+    assert any("`file:` source needs the bank" in p.message for p in no_library)
