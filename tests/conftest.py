@@ -134,11 +134,9 @@ def empty_all_tables() -> None:
 def clear_process_caches() -> None:
     """Forget what workers keep per process by database id (specs, quiz pages): the next
     test reuses the ids for other rows, which a real database never does."""
-    from app.services import attempts
-    from app.web.student import views
+    from app.services import attempt_store
 
-    attempts.clear_caches()
-    views._FRAGMENTS.clear()
+    attempt_store.clear_caches()
 
 
 @pytest.fixture
