@@ -25,6 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     and_,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -456,9 +457,38 @@ class Response(db.Model):
     rubric_levels: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The student's own "flag for review" mark while answering: a note to themselves (the
+    # navigator and the submit page list flagged questions first), never graded.
+    flagged: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     attempt: Mapped[Attempt] = relationship(back_populates="responses")
     question_version: Mapped[QuestionVersion] = relationship()
+
+
+class Highlight(db.Model):
+    """A passage the student marked in an article while answering their attempt.
+
+    A reading aid, never graded and shown to no one but the student (on the quiz page and in
+    their review). Offsets count characters of the paragraph's text as the page shows it
+    (``app.domain.highlights.paragraph_text``); ``quote`` keeps the marked words, so a
+    highlight whose paragraph has changed since is recognised and left out, never moved."""
+
+    __tablename__ = "highlight"
+    __table_args__ = (
+        CheckConstraint("start_offset >= 0 AND end_offset > start_offset", name="offsets"),
+        CheckConstraint("paragraph >= 1", name="paragraph"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), index=True
+    )
+    source_slug: Mapped[str] = mapped_column(String(100))
+    paragraph: Mapped[int] = mapped_column(Integer)
+    start_offset: Mapped[int] = mapped_column(Integer)
+    end_offset: Mapped[int] = mapped_column(Integer)
+    quote: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AttemptSkillTotals(db.Model):

@@ -19,7 +19,8 @@ from gunicorn.app.base import BaseApplication
 
 from app.cli.attempts import attempts_group
 from app.cli.banks import banks, sources
-from app.cli.export import demo_data, export_group
+from app.cli.demo import demo_data
+from app.cli.export import export_group
 from app.cli.quizzes import quizzes_group
 from app.cli.serving import (
     READ_TIMEOUT_SECONDS,

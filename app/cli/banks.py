@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -24,12 +25,15 @@ from app.domain.banks.lint import lint_banks
 from app.domain.banks.schema import Bank as BankFile
 from app.domain.banks.schema import Problem, load_bank_paths, parse_bank
 from app.extensions import db
-from app.models import CURRENT_VERSION, Bank, Question, QuestionVersion
-from app.services.bank_sync import SyncReport, sync_banks, sync_notes
+from app.models import Bank
+from app.services.bank_sync import SyncReport, ownership_problems, sync_banks, sync_notes
 from app.services.library import (
+    MAX_GIFT_BYTES,
     LibraryError,
     article_format,
     build_document,
+    current_specs,
+    decode_text,
     decode_upload,
     extract_for_review,
     suggest_source_id,
@@ -61,6 +65,10 @@ def load_paths(paths: tuple[Path, ...], *, quiet: bool = False) -> SyncReport | 
     """Validate, then sync in one transaction; on any error nothing changes (returns None)."""
     banks, errors, _warnings = check_paths(paths)
     if errors:
+        return None
+    taken = ownership_problems(banks)
+    if taken:
+        _print_problems(taken)
         return None
     total = sum(len(b.questions) for b in banks)
     with writing():
@@ -143,7 +151,10 @@ def import_gift_command(
     except SourceFileError as exc:
         raise click.ClickException(f"{source_file}: {exc}") from exc
     relative = os.path.relpath(source_file.resolve(), output.resolve().parent)
-    text = file.read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        text = decode_text(file.read_bytes(), str(file), MAX_GIFT_BYTES)
+    except LibraryError as exc:
+        raise click.ClickException(str(exc)) from None
     result = gift.parse_gift(text, filename=str(file))
     for problem in result.problems:
         click.echo(f"{file}:{problem.line}: {problem.title or '-'}: {problem.message}", err=True)
@@ -180,16 +191,23 @@ def export_gift_command(bank_id: str, output: click.utils.LazyFile) -> None:
     bank = db.session.scalar(select(Bank).where(Bank.slug == bank_id))
     if bank is None:
         raise click.ClickException(f"no loaded bank has the id {bank_id!r}")
-    specs = db.session.scalars(
-        select(QuestionVersion.spec)
-        .join(
-            Question,
-            CURRENT_VERSION,
-        )
-        .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
-        .order_by(Question.id)
-    ).all()
-    output.write(gift.export_gift(specs, category=bank.title))
+    specs = current_specs(bank)
+    text, problems = gift.export_gift_with_report(specs, category=bank.title)
+    output.write(text)
+    # What GIFT cannot hold is said, never dropped without a word: on stderr, so the file stays
+    # clean when written to stdout.
+    name = output.name if output.name not in ("-", "<stdout>") else f"{bank.slug}.gift"
+    for problem in problems:
+        click.echo(str(dataclasses.replace(problem, filename=name)), err=True)
+    skipped = sum(p.severity == "error" for p in problems)
+    lossy = len({p.title for p in problems if p.severity != "error"})
+    click.echo(
+        f"Exported {len(specs) - skipped} of {len(specs)} question(s) from `{bank.slug}`"
+        + (f"; {skipped} could not be written in GIFT" if skipped else "")
+        + (f"; {lossy} lost fields GIFT cannot hold (listed above)" if lossy else "")
+        + ".",
+        err=True,
+    )
 
 
 @click.group()

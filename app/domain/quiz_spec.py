@@ -39,14 +39,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from app.domain.points import parse_points
+
 FORMAT_VERSION = 1
-MAX_POINTS = 1000.0
 MAX_FILE_BYTES = 512 * 1024
 GRADING_METHODS = ("highest", "last", "average", "first")
 MODES = ("graded", "practice")
@@ -70,42 +70,6 @@ _SETTING_KINDS: dict[str, str] = {
 }
 _TRUE = ("true", "yes", "on")
 _FALSE = ("false", "no", "off")
-
-
-def parse_points(text: Any, maximum: float = MAX_POINTS, *, allow_zero: bool = False) -> float:
-    """A points value typed by a person: a number with at most 2 decimals, in range.
-
-    Raises ValueError with a message fit to show beside the field."""
-    raw = str(text).strip() if text is not None else ""
-    if not raw:
-        raise ValueError("Enter a number.")
-    try:
-        number = Decimal(raw)
-    except InvalidOperation:
-        raise ValueError(f"“{raw[:20]}” is not a number.") from None
-    if not number.is_finite():
-        raise ValueError("Enter a finite number.")
-    exponent = number.as_tuple().exponent
-    # Quantize with enough precision for every digit typed: the default context (28 digits)
-    # raises InvalidOperation on e.g. "228571428571428571428571391.857".
-    digits = Context(prec=len(number.as_tuple().digits) + 3)
-    if (
-        isinstance(exponent, int)
-        and exponent < -2
-        and number != number.quantize(Decimal("0.01"), context=digits)
-    ):
-        raise ValueError("Use at most 2 decimal places.")
-    value = float(number)
-    lowest = 0.0
-    if value < lowest or (value == 0 and not allow_zero):
-        raise ValueError(
-            f"Enter a number from 0 to {maximum:g}."
-            if allow_zero
-            else f"Enter a number greater than 0 (at most {maximum:g})."
-        )
-    if value > maximum + 1e-9:
-        raise ValueError(f"At most {maximum:g} points.")
-    return round(value, 2)
 
 
 def parse_datetime(text: str) -> datetime:

@@ -422,6 +422,7 @@ _RESPONSE_STATES = (
         _responses.c.question_version_id,
         _responses.c.seq,
         _responses.c.state,
+        _responses.c.flagged,
     )
     .where(_responses.c.attempt_id == bindparam("attempt_id"))
     .order_by(_responses.c.position)
@@ -429,7 +430,7 @@ _RESPONSE_STATES = (
 
 
 def response_states(attempt_id: int) -> Sequence[Any]:
-    """(position, page, question_version_id, seq, state) of each response, in order."""
+    """(position, page, question_version_id, seq, state, flagged) of each response, in order."""
     return db.session.execute(_RESPONSE_STATES, {"attempt_id": attempt_id}).all()
 
 
@@ -646,28 +647,31 @@ def sources_key(sources: Sequence[SourceView]) -> tuple[int, ...]:
 
 def question_key(response: Response, articles: tuple[int, ...]) -> tuple[Any, ...] | None:
     """What one question's fragment is made of: its immutable version, this attempt's layout
-    and points, the saved answer and its seq, the articles' text (None for a long answer)."""
+    and points, the saved answer and its seq, its review flag, the articles' text (None for a
+    long answer)."""
     value = json.dumps(response.value, sort_keys=True)
     if len(value) > _MAX_KEYED_ANSWER:
         return None
     layout = json.dumps(response.layout or {}, sort_keys=True)
     return ("q", response.question_version_id, response.position, response.max_points, layout,
-            value, response.seq, articles)  # fmt: skip
+            value, response.seq, bool(response.flagged), articles)  # fmt: skip
 
 
 def page_key(
     attempt: AttemptRecord, page: int, states: Sequence[Any], articles: tuple[int, ...]
 ) -> tuple[Any, ...]:
     """What one page's questions block is made of: the attempt (its id and start time fix its
-    questions, points and layouts), the page, each question's version and last accepted seq
-    (every change of an answer raises its seq, and an answer is only ever stored with a seq it
-    alone has), and the articles' text."""
+    questions, points and layouts), the page, each question's version, last accepted seq (every
+    change of an answer raises its seq, and an answer is only ever stored with a seq it alone
+    has) and review flag, and the articles' text."""
     return (
         "page",
         attempt.id,
         attempt.started_at,
         page,
-        tuple((r.position, r.question_version_id, r.seq) for r in states if r.page == page),
+        tuple(
+            (r.position, r.question_version_id, r.seq, r.flagged) for r in states if r.page == page
+        ),
         articles,
     )
 

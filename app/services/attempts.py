@@ -293,6 +293,15 @@ def _check_open(attempt: AnyAttempt, now: datetime) -> None:
         )
 
 
+def lock_open(attempt: AnyAttempt, now: datetime) -> AnyAttempt:
+    """Lock the attempt for a change and refuse it once submitted or out of time (for the
+    reading aids kept with an attempt: flags and highlights); returns it as read under the
+    lock."""
+    attempt = store.lock(attempt)
+    _check_open(attempt, now)
+    return attempt
+
+
 @dataclass(frozen=True)
 class Saved:
     """What a save stored (the autosave's reply)."""
@@ -443,11 +452,6 @@ def _evidence_refs_of(spec: dict[str, Any], quiz_id: int) -> Sequence[str]:
     if spec["type"] != "evidence":
         return ()
     return evidence_refs(spec, store.quiz_sources(quiz_id, question_sources(spec)))
-
-
-def pages_of(attempt: AnyAttempt) -> list[int]:
-    """The attempt's page numbers, in order."""
-    return sorted({r.page for r in store.response_states(attempt.id)})
 
 
 # --- submit -----------------------------------------------------------------------------------
@@ -700,8 +704,6 @@ def attempt_history(quiz_id: int, user_id: int) -> list[Attempt]:
     )
 
 
-# What the quiz page needs of every response to decide whether its questions block can come
-# from the cache: no answers, layouts or specs are read (or decoded).
 def responses_of(attempt: AnyAttempt) -> list[Response]:
     """The attempt's responses in order (ORM objects: every column)."""
     return store.responses_of(attempt.id)

@@ -19,6 +19,7 @@ from app.domain.banks.articles import SourceDocument
 from app.domain.banks.background import Note
 from app.domain.banks.exclusions import Exclusion
 from app.domain.banks.schema import Bank as BankFile
+from app.domain.banks.schema import Problem
 from app.extensions import db
 from app.models import (
     CURRENT_VERSION,
@@ -100,6 +101,44 @@ def sync_source(doc: SourceDocument, report: SyncReport) -> Source:
         source.paragraphs.remove(paragraph)
     db.session.flush()
     return source
+
+
+def ownership_problems(banks: Sequence[BankFile]) -> list[Problem]:
+    """Question ids that belong to a bank other than the file's: loading would move them silently.
+
+    Ids are unique across all banks, and a question's new version goes live in every quiz that
+    uses it, so a file may not take over another bank's question. The one allowed move is between
+    banks loaded together, when the other bank's file no longer has the id."""
+    keys = [q.id for b in banks for q in b.questions]
+    if not keys:
+        return []
+    owners = dict(
+        db.session.execute(
+            select(Question.key, Bank.slug)
+            .join(Bank, Bank.id == Question.bank_id)
+            .where(Question.key.in_(keys))
+        ).all()
+    )
+    loading = {b.id: {q.id for q in b.questions} for b in banks}
+    problems = []
+    for bank_file in banks:
+        for question in bank_file.questions:
+            owner = owners.get(question.id)
+            if owner is None or owner == bank_file.id:
+                continue
+            if owner in loading and question.id not in loading[owner]:
+                continue  # moved from one bank to another, both files loaded together
+            problems.append(
+                Problem(
+                    bank_file.path,
+                    question.line,
+                    question.id,
+                    f"question id is already used by bank `{owner}`; ids must be unique across "
+                    "all banks: give this question another id, or remove it from that bank's "
+                    "file and load both files together to move it",
+                )
+            )
+    return problems
 
 
 def sync_banks(

@@ -49,7 +49,13 @@ from app.models import (
     QuestionVersion,
     Source,
 )
-from app.services.bank_sync import SyncReport, source_hash, sync_banks, sync_source
+from app.services.bank_sync import (
+    SyncReport,
+    ownership_problems,
+    source_hash,
+    sync_banks,
+    sync_source,
+)
 
 # Ids that would be hidden behind the library's own pages (/teach/banks/upload ...).
 RESERVED_BANK_IDS = frozenset({"upload", "import-gift", "confirm", "download"})
@@ -529,29 +535,7 @@ def _library_conflicts(bank: BankFile, known: dict[str, SourceDocument]) -> list
                     "(replace library sources on the Sources page)",
                 )
             )
-    keys = [q.id for q in bank.questions]
-    owners = (
-        dict(
-            db.session.execute(
-                select(Question.key, Bank.slug)
-                .join(Bank, Bank.id == Question.bank_id)
-                .where(Question.key.in_(keys), Bank.slug != bank.id)
-            ).all()
-        )
-        if keys
-        else {}
-    )
-    for question in bank.questions:
-        if question.id in owners:
-            problems.append(
-                Problem(
-                    bank.path,
-                    question.line,
-                    question.id,
-                    f"question id is already used by bank `{owners[question.id]}`; ids must be "
-                    "unique across all banks",
-                )
-            )
+    problems += ownership_problems([bank])
     return problems
 
 

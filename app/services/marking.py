@@ -20,7 +20,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
 from app.domain.banks import rubrics
-from app.domain.quiz_spec import parse_points
+from app.domain.points import parse_points
 from app.extensions import db
 from app.models import (
     Attempt,

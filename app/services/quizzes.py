@@ -24,10 +24,10 @@ from sqlalchemy.orm import aliased
 from app.domain import deadlines, grade_events, review
 from app.domain.banks import exclusions
 from app.domain.banks.schema import DIFFICULTIES, QUESTION_TYPES, SKILLS
+from app.domain.points import MAX_POINTS
 from app.domain.quiz_articles import articles_to_show, needed_sources
 from app.domain.quiz_spec import (
     GRADING_METHODS,
-    MAX_POINTS,
     MODES,
     QuizSpec,
     SpecProblem,

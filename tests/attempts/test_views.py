@@ -77,9 +77,11 @@ def test_take_a_quiz_end_to_end(setup, login_as, client):
     assert "Every question has an answer" in confirm
     r = client.post(f"/attempts/{attempt_id}/submit")
     assert r.headers["Location"].endswith(f"/attempts/{attempt_id}/result")
-    review = plain(client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True))
+    review_html = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    review = plain(review_html)
     assert "7 / 8" in review and "Correct" in review and f"{SECRET}-explanation" in review
-    assert "(evidence)" in review  # the evidence paragraph is highlighted
+    # each question names its evidence; the page marks only the question in hand's (JS)
+    assert 'data-evidence="p2"' in review_html and "evidence-hl" not in review_html
     # Submitting again (double click, other tab) shows the same result.
     again = client.post(f"/attempts/{attempt_id}/submit")
     assert again.headers["Location"].endswith(f"/attempts/{attempt_id}/result")
@@ -275,7 +277,8 @@ def test_submit_page_lists_unanswered(setup, login_as, client):
     save(client, attempt_id, 1, "b", 1)
     html = client.get(f"/attempts/{attempt_id}/submit").get_data(as_text=True)
     assert "You answered 1 of 8" in plain(html)
-    assert "Question 2" in html and '#q1"' not in html
+    to_check, answered = html.split("Check these first")[1].split("<h2>Answered</h2>")
+    assert "Question 2" in to_check and '#q1"' not in to_check and '#q1"' in answered
 
 
 def test_attempt_history(setup, login_as, client):

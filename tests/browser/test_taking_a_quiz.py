@@ -62,7 +62,10 @@ def qid_position(live, attempt_id: int) -> Positions:
 
 def wait_saved(page) -> None:
     page.wait_for_function(
-        "() => /^Saved \\d\\d:\\d\\d$/.test(document.getElementById('save-status').textContent)"
+        # "Saved 14:05 CET" ("Saved 02:05 PM UTC" in en-US): the zone is named, like every
+        # other time on the page
+        "() => /^Saved \\d\\d:\\d\\d( [AP]M)? [A-Z][A-Za-z0-9+:-]*$/"
+        ".test(document.getElementById('save-status').textContent)"
         " && !localStorage.length"
     )
 
@@ -98,7 +101,11 @@ def test_take_a_quiz_end_to_end(live_server, page):
     page.get_by_role("button", name="Submit my answers").click()
     page.wait_for_url(re.compile(r"/result$"))
     assert "7 / 8" in page.locator(".score").text_content()
+    # the article marks the evidence of the question in hand only
+    assert page.locator(".para.evidence-hl").count() == 0
+    page.locator(f"#q{pos['q-evidence']} .prompt").click()
     assert page.locator(".para.evidence-hl").count() == 1
+    assert "evidence for question" in page.locator("#evidence-note").inner_text()
     assert attempt_of(live, s).state == "submitted"
 
 

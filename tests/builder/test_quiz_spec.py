@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.domain.quiz_spec import parse_points, parse_quiz_spec
+from app.domain.points import parse_points
+from app.domain.quiz_spec import parse_quiz_spec
 
 GOOD = """\
 version: 1

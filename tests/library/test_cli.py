@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.models import Bank
+from app.models import Bank, Question
 from tests.library.conftest import BANKS, SHARED_ARTICLES, counts, snapshot
 
 BAD = """version: 1
@@ -96,6 +96,51 @@ def test_load_with_an_error_changes_nothing(runner: Any, db: Any, banks_dir: Pat
     assert db.session.scalar(select(Bank).where(Bank.slug == "bad")) is None
 
 
+def _one_question_bank(bank_id: str, question_id: str, prompt: str = "Q?") -> str:
+    return (
+        BAD.replace("{id: bad, title: Bad}", f"{{id: {bank_id}, title: {bank_id}}}")
+        .replace("bad-1", question_id)
+        .replace("trivial", "easy")
+        .replace('"Q?"', f'"{prompt}"')
+    )
+
+
+def test_load_refuses_a_question_id_of_another_bank(runner: Any, db: Any, banks_dir: Path) -> None:
+    first, second = banks_dir / "first.yaml", banks_dir / "second.yaml"
+    first.write_text(_one_question_bank("first", "shared-q"), encoding="utf-8")
+    assert runner.invoke(args=["banks", "load", str(first)]).exit_code == 0
+    db.session.expire_all()
+    before = snapshot(db)
+    second.write_text(_one_question_bank("second", "shared-q", "Other?"), encoding="utf-8")
+    result = runner.invoke(args=["banks", "load", str(second)])
+    assert result.exit_code == 1
+    assert f"{second}:" in result.output and "shared-q" in result.output
+    assert "already used by bank `first`" in result.output
+    assert "Nothing was loaded" in result.output
+    db.session.expire_all()
+    assert snapshot(db) == before
+    assert db.session.scalar(select(Bank).where(Bank.slug == "second")) is None
+
+
+def test_load_moves_a_question_between_banks_loaded_together(
+    runner: Any, db: Any, banks_dir: Path
+) -> None:
+    first, second = banks_dir / "first.yaml", banks_dir / "second.yaml"
+    first.write_text(_one_question_bank("first", "moving-q"), encoding="utf-8")
+    assert runner.invoke(args=["banks", "load", str(first)]).exit_code == 0
+    first.write_text(_one_question_bank("first", "staying-q"), encoding="utf-8")
+    second.write_text(_one_question_bank("second", "moving-q"), encoding="utf-8")
+    result = runner.invoke(args=["banks", "load", str(first), str(second)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    owner = db.session.scalar(
+        select(Bank.slug)
+        .join(Question, Question.bank_id == Bank.id)
+        .where(Question.key == "moving-q")
+    )
+    assert owner == "second"
+
+
 @pytest.mark.skipif(not SHARED_ARTICLES.is_dir(), reason="shared/articles is not present")
 @pytest.mark.parametrize(
     ("name", "args"),
@@ -157,14 +202,53 @@ def test_export_gift(runner: Any, db: Any, tmp_path: Path) -> None:
     assert runner.invoke(args=["banks", "load", str(BANKS)]).exit_code == 0
     result = runner.invoke(args=["banks", "export-gift", "two-coups-reading"])
     assert result.exit_code == 0, result.output
-    assert "$CATEGORY: A tale of two coups: close reading" in result.output
-    assert "// [id:tc-triumvirate]" in result.output  # evidence questions have no GIFT form
+    assert "$CATEGORY: A tale of two coups: close reading" in result.stdout
+    assert "// [id:tc-triumvirate]" in result.stdout  # evidence questions have no GIFT form
+    # What GIFT cannot hold is said on stderr, question by question, never silently dropped.
+    assert "two-coups-reading.gift:" in result.stderr
+    assert "evidence questions cannot be expressed in GIFT" in result.stderr
+    assert "not expressible in GIFT, dropped: " in result.stderr
+    assert "could not be written in GIFT" in result.stderr
+    assert "two-coups-reading.gift" not in result.stdout
     out = tmp_path / "bank.gift"
-    assert (
-        runner.invoke(args=["banks", "export-gift", "two-coups-reading", "-o", str(out)]).exit_code
-        == 0
+    written = runner.invoke(args=["banks", "export-gift", "two-coups-reading", "-o", str(out)])
+    assert written.exit_code == 0
+    assert out.read_text(encoding="utf-8") == result.stdout
+    assert f"{out}:" in written.stderr
+
+
+def test_import_gift_refuses_a_file_that_is_not_utf8(runner: Any, tmp_path: Path) -> None:
+    gift_file = tmp_path / "latin1.gift"
+    gift_file.write_bytes("::Q1:: Qui a gagné ? {=Labour ~Tories}\n".encode("latin-1"))
+    source = BANKS / "sources" / "tale-of-two-coups.md"
+    out = tmp_path / "out.yaml"
+    result = runner.invoke(
+        args=[
+            *("banks", "import-gift", str(gift_file), "--bank", "latin"),
+            *("--source", str(source), "-o", str(out)),
+        ]
     )
-    assert out.read_text(encoding="utf-8") == result.output
+    assert result.exit_code == 1
+    assert f"{gift_file} is not UTF-8 text (byte 18, line 1 cannot be read)" in result.output
+    assert "Save it as UTF-8" in result.output
+    assert not out.exists()
+
+
+def test_import_gift_says_which_media_a_question_loses(runner: Any, tmp_path: Path) -> None:
+    gift_file = tmp_path / "media.gift"
+    gift_file.write_text(
+        '::Clip:: Listen: <audio src="clip.mp3"></audio> Who speaks? {=Blair ~Brown}\n',
+        encoding="utf-8",
+    )
+    source = BANKS / "sources" / "tale-of-two-coups.md"
+    out = tmp_path / "out.yaml"
+    result = runner.invoke(
+        args=[
+            *("banks", "import-gift", str(gift_file), "--bank", "media"),
+            *("--source", str(source), "-o", str(out)),
+        ]
+    )
+    assert f"{gift_file}:1: clip: the question text's audio will be removed" in result.output
 
 
 def test_export_gift_unknown_bank(runner: Any) -> None:

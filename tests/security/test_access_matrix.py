@@ -26,6 +26,7 @@ from app.models import (
     Course,
     Enrolment,
     GradeChange,
+    Highlight,
     Invitation,
     PasswordReset,
     Question,
@@ -88,6 +89,9 @@ POLICY: dict[str, str] = {
     "student.save": ATTEMPT_OWNER,
     "student.confirm_submit": ATTEMPT_OWNER,
     "student.result": ATTEMPT_OWNER,
+    "student.flag": ATTEMPT_OWNER,
+    "student.add_highlight": ATTEMPT_OWNER,
+    "student.remove_highlight": ATTEMPT_OWNER,
     # LTI: the protocol endpoints are public (the LMS's signed messages authenticate them);
     # the pickers need a launch in the session and check the course themselves.
     "lti.jwks": PUBLIC,
@@ -126,7 +130,7 @@ for _endpoint in [
     "queue",
     "regrade",
 ]:
-    POLICY[f"grading.{_endpoint}"] = COURSE_INSTRUCTOR
+    POLICY[f"marking.{_endpoint}"] = COURSE_INSTRUCTOR
 for _endpoint in ["attempt", "items", "overview", "results", "skills", "student"]:
     POLICY[f"dashboards.{_endpoint}"] = COURSE_INSTRUCTOR
 for _endpoint in ["gradebook_csv", "index", "quiz_csv"]:
@@ -168,6 +172,7 @@ class World:
     source: Source
     reset_token: str = ""
     invitation_token: str = ""
+    highlight: Highlight | None = None
 
 
 def build_world(make: Factory) -> World:
@@ -194,6 +199,11 @@ def build_world(make: Factory) -> World:
     db.session.commit()
     open_ = attempts.start_or_resume(quiz, owner, now)
     db.session.add(Accommodation(quiz_id=quiz.id, user_id=owner.id, extra_minutes=10))
+    highlight = Highlight(
+        attempt_id=open_.id, source_slug=source.slug, paragraph=1, start_offset=0, end_offset=9,
+        quote="Paragraph",
+    )  # fmt: skip
+    db.session.add(highlight)
     db.session.commit()
     essay = db.session.scalar(
         select(Response).where(Response.attempt_id == done.id, Response.position == 2)
@@ -223,13 +233,22 @@ def build_world(make: Factory) -> World:
         question=questions[0],
         bank=questions[0].bank,
         source=source,
+        highlight=highlight,
     )
 
 
 def url_args(endpoint: str, arguments: set[str], w: World) -> dict[str, Any]:
     attempt = (
         w.open_attempt
-        if endpoint in ("student.attempt", "student.save", "student.confirm_submit")
+        if endpoint
+        in (
+            "student.attempt",
+            "student.save",
+            "student.confirm_submit",
+            "student.flag",
+            "student.add_highlight",
+            "student.remove_highlight",
+        )
         else w.done_attempt
     )
     values: dict[str, Any] = {
@@ -241,6 +260,7 @@ def url_args(endpoint: str, arguments: set[str], w: World) -> dict[str, Any]:
         "question_id": w.question.id,
         "response_id": w.essay_response.id,
         "position": 1,
+        "highlight_id": w.highlight.id if w.highlight else 1,
         "key": w.question.key,
         "filename": "css/hustings.css",
         "slug": w.source.slug if ".source" in endpoint else w.bank.slug,
@@ -318,6 +338,7 @@ def _snapshot() -> tuple[int, ...]:
         Source,
         Invitation,
         PasswordReset,
+        Highlight,
     )
     counts = tuple(db.session.scalar(select(func.count()).select_from(m)) for m in models)
     state = tuple(
@@ -327,7 +348,9 @@ def _snapshot() -> tuple[int, ...]:
     )
     responses = tuple(
         db.session.execute(
-            select(Response.value, Response.score, Response.manual_score).order_by(Response.id)
+            select(
+                Response.value, Response.score, Response.manual_score, Response.flagged
+            ).order_by(Response.id)
         ).all()
     )
     quizzes = tuple(db.session.execute(select(Quiz.title, Quiz.published)).all())
@@ -361,7 +384,8 @@ def test_refused_posts_change_nothing(
     before = _snapshot()
     for rule in rules(web_app):
         policy = POLICY[rule.endpoint]
-        if "POST" not in rule.methods or visitor in ALLOWED[policy]:
+        writes = rule.methods & {"POST", "DELETE"}
+        if not writes or visitor in ALLOWED[policy]:
             continue
         url = build_url(web_app, rule, world)
         # A plausible body for each kind of form, with the fields an attacker would try.
@@ -382,6 +406,13 @@ def test_refused_posts_change_nothing(
         }
         if rule.endpoint == "student.save":
             response = client.post(url, json={"value": "a", "seq": 99})
+        elif rule.endpoint == "student.flag":
+            response = client.post(url, json={"flagged": True})
+        elif rule.endpoint == "student.add_highlight":
+            ranges = [{"source": world.source.slug, "paragraph": 2, "start": 0, "end": 9}]
+            response = client.post(url, json={"ranges": ranges})
+        elif "DELETE" in writes:
+            response = client.delete(url)
         else:
             response = client.post(url, data=form)
         _expect(policy, visitor, response, f"POST {url}")

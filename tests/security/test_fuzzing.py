@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from app.domain.banks.articles import SourceFileError, parse_source_file
 from app.domain.identities import IdentityError, normalise_email
-from app.domain.quiz_spec import parse_points, parse_quiz_spec
+from app.domain.points import parse_points
+from app.domain.quiz_spec import parse_quiz_spec
 from app.domain.roster import canonical_email, parse_roster
 from app.extensions import db
 from app.services import attempts

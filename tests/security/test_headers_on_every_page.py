@@ -14,7 +14,7 @@ from app import create_app
 from tests.security.test_access_matrix import World, build_world
 from tests.security.walk import build_url, routes
 
-PRIVATE_PREFIXES = ("student.", "grading.", "exports.", "dashboards.", "builder.")
+PRIVATE_PREFIXES = ("student.", "marking.", "exports.", "dashboards.", "builder.")
 
 
 @pytest.fixture

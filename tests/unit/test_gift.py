@@ -697,3 +697,29 @@ def test_any_text_survives_a_round_trip(
     )
     (back,) = parse(export_gift([question])).questions
     assert back == bank_view(question)
+
+
+@pytest.mark.parametrize(
+    ("stem", "said"),
+    [
+        ('Listen: <audio src="clip.mp3"></audio> Who speaks?', "audio"),
+        ('Look at <img src="@@PLUGINFILE@@/chart.png"> What rose?', "attached files, images"),
+        ("Read [the report](http://example.org/r) first. What does it find?", "links"),
+        ("See ![chart](chart.png). What rose?", "images"),
+        ('<iframe src="x"></iframe> Which party?', "embedded content"),
+    ],
+)
+def test_links_and_media_in_a_question_are_reported_before_they_are_cleaned_away(
+    stem: str, said: str
+) -> None:
+    result = parse(f"::Q:: {stem} {{=Yes ~No}}")
+    warnings = [m for m in messages(result, "warning") if "will be removed" in m]
+    assert warnings == [
+        f"the question text's {said} will be removed (Hustings shows no links or media); if the "
+        "question depends on them, rewrite it before loading"
+    ]
+
+
+def test_a_plain_question_gets_no_media_warning() -> None:
+    result = parse("::Q:: Which party won [the] most seats? {=Labour ~Conservatives}")
+    assert not [m for m in messages(result) if "will be removed" in m]

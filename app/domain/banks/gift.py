@@ -197,6 +197,14 @@ def _render(value: _Text) -> str:
     return text.replace("\n", "<br>\n")
 
 
+_MEDIA = (
+    (re.compile(r"<\s*a\b|(?<!!)\[[^\]]+\]\([^)]*\)", re.I), "links"),
+    (re.compile(r"<\s*img\b|!\[[^\]]*\]\(", re.I), "images"),
+    (re.compile(r"<\s*audio\b", re.I), "audio"),
+    (re.compile(r"<\s*video\b", re.I), "video"),
+    (re.compile(r"<\s*(?:iframe|object|embed)\b", re.I), "embedded content"),
+    (re.compile(r"@@PLUGINFILE@@", re.I), "attached files"),
+)
 _LIST_ITEM = re.compile(r"([-*+]|\d{1,9}[.)])\s+")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 _MD_INLINE = (
@@ -355,6 +363,17 @@ class _Importer:
     def problem(self, severity: str, message: str) -> None:
         self.problems.append(GiftProblem(self.line, self.qid, message, severity, self.filename))
 
+    def warn_about_media(self, text: str) -> None:
+        """Links and media do not survive the cleaning (the allow-list has none of them): say so,
+        because a question about an audio clip or a linked chart becomes unanswerable."""
+        found = sorted({word for pattern, word in _MEDIA if pattern.search(text)})
+        if found:
+            self.problem(
+                WARNING,
+                f"the question text's {', '.join(found)} will be removed (Hustings shows no links "
+                "or media); if the question depends on them, rewrite it before loading",
+            )
+
     def warn(self, message: str) -> None:
         self.problem(WARNING, message)
 
@@ -428,6 +447,7 @@ class _Importer:
             general = answers[cut + 4 :]
             answers = answers[:cut].strip(_PHP_WS)
 
+        self.warn_about_media(stem)
         prompt = _with_format(stem, "moodle")
         fmt = prompt.format
         question: dict[str, Any] = {

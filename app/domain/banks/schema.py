@@ -33,6 +33,7 @@ from app.domain.banks.articles import (
     render_source_file,
 )
 from app.domain.grading import normalise_answer
+from app.domain.points import MAX_POINTS
 from app.domain.skills import SKILLS
 from app.domain.text import find_problem
 
@@ -40,7 +41,6 @@ FORMAT_VERSION = 1
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 50
 MAX_ID_LENGTH = 100
-MAX_POINTS = 1000.0
 # Size limits (docs: question_banks/README.md): a bigger bank is refused before it is read in
 # full, so a checking instructor never holds a worker that students need for long.
 MAX_QUESTIONS_PER_BANK = 500

@@ -27,10 +27,12 @@
     return input ? input.value : "";
   }
 
-  function hhmm(date) {
-    var h = String(date.getHours()).padStart(2, "0");
-    var m = String(date.getMinutes()).padStart(2, "0");
-    return h + ":" + m;
+  function hhmm(date) {  // "14:05 CET": the zone named, like every other time (times.js)
+    try {
+      return new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" }).format(date);
+    } catch (e) {
+      return String(date.getHours()).padStart(2, "0") + ":" + String(date.getMinutes()).padStart(2, "0");
+    }
   }
 
   /* ---------------- reading pane: "show paragraph" links and article tabs ---------------- */

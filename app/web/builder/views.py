@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from app import authz
 from app.domain import review
 from app.domain.banks.schema import SKILLS, student_view
-from app.domain.quiz_spec import parse_points
+from app.domain.points import parse_points
 from app.extensions import db
 from app.models import CURRENT_VERSION, Question, QuestionVersion, Quiz
 from app.services import attempts, quizzes

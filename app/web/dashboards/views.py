@@ -22,8 +22,8 @@ from app.web.dashboards.forms import (
     ItemsQuery,
     ResultsQuery,
     SkillsQuery,
-    choices,
 )
+from app.web.forms import choices
 
 bp = Blueprint("dashboards", __name__)
 
@@ -157,12 +157,12 @@ def skills(course_id: int) -> tuple[str, int]:
         select(Quiz.id, Quiz.title).where(Quiz.course_id == course.id).order_by(Quiz.id)
     ).all()
     form = SkillsQuery(request.args)
-    form.quiz.choices = choices({"": "All quizzes", **{str(i): t for i, t in quizzes}})
+    form.quiz.choices = choices([("", "All quizzes"), *((str(i), t) for i, t in quizzes)])
     status = 200
     if not form.validate():
         status = 400
         form = SkillsQuery()
-        form.quiz.choices = choices({"": "All quizzes", **{str(i): t for i, t in quizzes}})
+        form.quiz.choices = choices([("", "All quizzes"), *((str(i), t) for i, t in quizzes)])
         form.quiz.errors = ["Choose a quiz of this course and one of the listed options."]
     quiz_id = int(form.quiz.data) if form.quiz.data else None
     mastery = analytics.skill_mastery(course.id, quiz_id=quiz_id, which=form.attempts.data)

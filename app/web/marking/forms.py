@@ -1,4 +1,4 @@
-"""Forms of the grading pages. Scores are text fields parsed by app.domain.quiz_spec.parse_points,
+"""Forms of the grading pages. Scores are text fields parsed by app.domain.points.parse_points,
 so a
 bad number gets a specific message (range, 2 decimal places) rather than a generic one."""
 

@@ -8,6 +8,8 @@ come from ``app.services.attempt_store``. Nothing of the answer key is put into 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,8 +45,8 @@ from app.domain.attempt_view import (
 )
 from app.domain.quiz_articles import question_sources, ref_label, short_name
 from app.extensions import db
-from app.models import Attempt, AttemptState, User
-from app.services import attempt_store, attempts
+from app.models import Attempt, AttemptState, Response, User
+from app.services import attempt_store, attempts, reading_aids
 from app.services.attempt_store import AttemptRecord
 from app.web.forms import CsrfForm
 from app.web.sessions import json_endpoint, keeps_session_alive
@@ -206,6 +208,8 @@ def _page_context(
         "questions_html": Markup(html),  # noqa: S704 - rendered by autoescaping templates
         "answered": sum(1 for r in rows if r.state == "answered"),
         "total": len(rows),
+        "navigator": _navigator(rows),
+        "highlights": [h.as_json() for h in reading_aids.highlights_of(attempt.id, sources)],
         "page": page,
         "pages": pages,
         "seconds_left": (
@@ -215,6 +219,20 @@ def _page_context(
         ),
         "sources_html": _sources_html,
     }
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One question in the navigator and on the submit page."""
+
+    position: int
+    page: int
+    answered: bool
+    flagged: bool
+
+
+def _navigator(rows: Sequence[Any]) -> list[NavItem]:
+    return [NavItem(r.position, r.page, r.state == "answered", bool(r.flagged)) for r in rows]
 
 
 def _question_views(
@@ -234,6 +252,7 @@ def _question_views(
             value=page_value(spec, r.layout or {}, r.value),
             seq=r.seq,
             answered=is_answered(r.value),
+            flagged=bool(r.flagged),
         )
         _add_choices(view, spec, sources)
         view["fragment_key"] = attempt_store.question_key(r, sources_key)
@@ -296,9 +315,25 @@ def attempt(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
             "warning",
         )
     action = request.form.get("action", "save")
-    pages = attempts.pages_of(attempt)
+    responses = attempts.responses_of(attempt)
+    pages = sorted({r.page for r in responses})
     if action == "finish":
         return redirect(url_for("student.confirm_submit", attempt_id=attempt.id))
+    target = _question_action(action, responses)
+    if target is not None:  # the navigator's jump or a question's flag (the no-JS path)
+        if action.startswith("flag-"):
+            closed = _toggle_flag(attempt, target)
+            if closed:
+                flash(closed, "warning")
+                return redirect(url_for("student.result", attempt_id=attempt.id))
+        return redirect(
+            url_for(
+                "student.attempt",
+                attempt_id=attempt.id,
+                page=target.page,
+                _anchor=f"q{target.position}",
+            )
+        )
     if action in ("next", "prev") and page in pages:
         i = pages.index(page) + (1 if action == "next" else -1)
         page = pages[max(0, min(i, len(pages) - 1))]
@@ -307,6 +342,25 @@ def attempt(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     if action == "save" and not saved.stale:
         flash("Your answers are saved.", "success")
     return redirect(url_for("student.attempt", attempt_id=attempt.id, page=page))
+
+
+def _question_action(action: str, responses: Sequence[Response]) -> Response | None:
+    """The question a ``goto-N`` or ``flag-N`` button names (None for other actions)."""
+    kind, _, number = action.partition("-")
+    if kind not in ("goto", "flag") or not number.isdigit():
+        return None
+    return next((r for r in responses if r.position == int(number)), None)
+
+
+def _toggle_flag(attempt: Attempt, response: Response) -> str | None:
+    """Flip one question's flag; the message of a refusal (the attempt closed meanwhile)."""
+    try:
+        reading_aids.set_flag(attempt, response.position, not response.flagged, _now())
+    except attempts.AttemptClosed as exc:
+        db.session.commit()  # keep a lazy finalisation
+        return exc.message
+    db.session.commit()
+    return None
 
 
 @bp.route("/attempts/<int:attempt_id>/responses/<int:position>", methods=["POST"])
@@ -353,6 +407,91 @@ def save(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
     return jsonify(saved_at=(saved.saved_at or _now()).isoformat(), seq=saved.seq), 200
 
 
+# --- reading aids: flags and highlights (JSON, from navigator.js and highlights.js) --------
+
+
+def _aid_refused(exc: attempts.AttemptError, attempt: Attempt) -> tuple[WerkzeugResponse, int]:
+    if isinstance(exc, attempts.AttemptClosed):
+        db.session.commit()  # keep a lazy finalisation that happened on the way
+        return jsonify(
+            error="closed",
+            message=exc.message,
+            result_url=url_for("student.result", attempt_id=attempt.id),
+        ), 409
+    db.session.rollback()
+    return jsonify(error="not_found", message=exc.message), 404
+
+
+@bp.route("/attempts/<int:attempt_id>/flags/<int:position>", methods=["POST"])
+@json_endpoint
+@keeps_session_alive
+@login_required
+@defer_write_lock
+def flag(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
+    """Flag a question for review (``{"flagged": true}``) or clear the flag: ``{"flagged"}``."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("flagged"), bool):
+        return jsonify(error="bad_request", message='Send {"flagged": true} or false.'), 400
+    attempt = authz.own_attempt(attempt_id, lock=True)
+    try:
+        flagged = reading_aids.set_flag(attempt, position, data["flagged"], _now())
+    except attempts.AttemptError as exc:
+        return _aid_refused(exc, attempt)
+    db.session.commit()
+    return jsonify(position=position, flagged=flagged), 200
+
+
+def _attempt_sources(attempt: Attempt) -> list[SourceView]:
+    rows = attempt_store.response_states(attempt.id)
+    return attempt_store.attempt_sources(attempt.quiz_id, [r.question_version_id for r in rows])
+
+
+@bp.route("/attempts/<int:attempt_id>/highlights", methods=["POST"])
+@json_endpoint
+@keeps_session_alive
+@login_required
+@defer_write_lock
+def add_highlight(attempt_id: int) -> tuple[WerkzeugResponse, int]:
+    """Highlight a passage: ``{"ranges": [{"source", "paragraph", "start", "end"}, ...]}`` →
+    ``{"highlights": [...]}`` (all of the attempt's highlights, overlapping ones merged)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(error="bad_request", message="Send the passage as JSON."), 400
+    attempt = authz.own_attempt(attempt_id, lock=True)
+    try:
+        kept = reading_aids.add_highlights(
+            attempt, data.get("ranges"), _attempt_sources(attempt), _now()
+        )
+    except reading_aids.HighlightError as exc:
+        db.session.rollback()
+        return jsonify(error="invalid", message=str(exc)), 400
+    except attempts.AttemptError as exc:
+        return _aid_refused(exc, attempt)
+    db.session.commit()
+    return jsonify(highlights=[h.as_json() for h in kept]), 200
+
+
+@bp.route("/attempts/<int:attempt_id>/highlights/<int:highlight_id>", methods=["DELETE"])
+@json_endpoint
+@keeps_session_alive
+@login_required
+@defer_write_lock
+def remove_highlight(attempt_id: int, highlight_id: int) -> tuple[WerkzeugResponse, int]:
+    """Remove one highlight → ``{"highlights": [...]}`` (those left)."""
+    attempt = authz.own_attempt(attempt_id, lock=True)
+    try:
+        kept = reading_aids.remove_highlight(
+            attempt, highlight_id, _attempt_sources(attempt), _now()
+        )
+    except reading_aids.HighlightError as exc:
+        db.session.rollback()
+        return jsonify(error="not_found", message=str(exc)), 404
+    except attempts.AttemptError as exc:
+        return _aid_refused(exc, attempt)
+    db.session.commit()
+    return jsonify(highlights=[h.as_json() for h in kept]), 200
+
+
 # --- submit ---------------------------------------------------------------------------------
 
 
@@ -379,13 +518,15 @@ def confirm_submit(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
         db.session.commit()
         return redirect(url_for("student.result", attempt_id=attempt.id))
     responses = attempts.responses_of(attempt)
-    unanswered = [r for r in responses if not is_answered(r.value)]
+    items = [NavItem(r.position, r.page, is_answered(r.value), bool(r.flagged)) for r in responses]
     return render_template(
         "student/submit.html",
         attempt=attempt,
         quiz=attempt.quiz,
-        unanswered=unanswered,
-        total=len(responses),
+        to_check=[i for i in items if i.flagged or not i.answered],
+        done=[i for i in items if i.answered and not i.flagged],
+        unanswered=[i for i in items if not i.answered],
+        total=len(items),
         seconds_left=(
             deadlines.seconds_left(attempt.deadline_at, _now())
             if attempt.quiz.time_limit_minutes is not None
@@ -414,7 +555,6 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
     )
     questions: list[dict[str, Any]] = []
     sources: list[SourceView] = []
-    highlight: set[str] = set()
     if shown.details:
         responses = attempts.responses_of(attempt)
         specs = attempt_store.specs_for(r.question_version_id for r in responses)
@@ -439,7 +579,7 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
             )
             _add_choices(view, spec, sources)
             view["evidence_links"] = _evidence_links(view.get("evidence", []), sources)
-            highlight.update(anchor for _, anchor in view["evidence_links"])
+            view["flagged"] = bool(r.flagged)
             questions.append(view)
     return render_template(
         "student/result.html",
@@ -448,7 +588,8 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
         shown=shown,
         questions=questions,
         sources=sources,
-        highlight=highlight,
+        # the student's own highlights, read-only now (never anyone else's)
+        highlights=[h.as_json() for h in reading_aids.highlights_of(attempt.id, sources)],
     )
 
 
