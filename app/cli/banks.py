@@ -19,13 +19,14 @@ from app.domain.banks.articles import (
     SourceFileError,
     parse_source_file,
     render_source_file,
+    split_sentences,
     valid_source_id,
 )
 from app.domain.banks.lint import lint_banks
 from app.domain.banks.schema import Bank as BankFile
 from app.domain.banks.schema import Problem, load_bank_paths, parse_bank
 from app.extensions import db
-from app.models import Bank
+from app.models import Bank, Source
 from app.services.bank_sync import SyncReport, ownership_problems, sync_banks, sync_notes
 from app.services.library import (
     MAX_GIFT_BYTES,
@@ -352,3 +353,46 @@ def import_source_command(
     if failed:
         click.echo(f"{failed} of {len(files)} file(s) not written.", err=True)
         sys.exit(1)
+
+
+@sources.command("show")
+@click.argument("source")
+@click.option(
+    "--sentences/--paragraphs",
+    default=True,
+    show_default=True,
+    help="Number every sentence (p3.s2, as evidence cites it), or paragraphs only.",
+)
+@with_appcontext
+def show_source(source: str, sentences: bool) -> None:
+    """Print an article with the numbers questions cite: a source file, or a library source's id."""
+    path = Path(source)
+    if path.is_file():
+        try:
+            raw = path.read_text(encoding="utf-8")
+            doc = parse_source_file(raw, filename=str(path))
+        except (UnicodeDecodeError, SourceFileError) as exc:
+            raise click.ClickException(f"{path}: {exc}") from None
+        title, line = doc.title, doc.author_line
+        paragraphs = [(text, split_sentences(text)) for text in doc.paragraphs]
+    else:
+        row = db.session.scalar(select(Source).where(Source.slug == source))
+        if row is None:
+            raise click.ClickException(
+                f"no source file {source!r} and no library source with that id; list the library "
+                "on the Sources page (/teach/sources), or give the path of a sources/<id>.md file"
+            )
+        title = row.title
+        line = ", ".join(p for p in (row.publication, row.date, row.url) if p)
+        # The sentences stored when the source was loaded: the numbering its questions cite.
+        ordered = sorted(row.paragraphs, key=lambda p: p.position)
+        paragraphs = [(p.text, p.sentences or split_sentences(p.text)) for p in ordered]
+    click.echo(f"{title}\n{line}\n")
+    for number, (text, split) in enumerate(paragraphs, start=1):
+        if not sentences:
+            click.echo(f"p{number}  {text}\n")
+            continue
+        click.echo(f"p{number}")
+        for s_number, sentence in enumerate(split, start=1):
+            click.echo(f"  p{number}.s{s_number}  {sentence}")
+        click.echo("")

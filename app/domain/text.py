@@ -15,6 +15,7 @@ Accepted text is NFC-normalised (so "café" typed two ways is one string). Refus
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -97,3 +98,20 @@ def displayable(text: str) -> str:
     if _SURROGATE.search(text) is None:
         return text
     return _SURROGATE.sub("\ufffd", text)
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(html_text: str) -> str:
+    """What a reader sees of sanitised HTML, as one line: for searching and short excerpts."""
+    return " ".join(html.unescape(_TAG.sub(" ", html_text or "")).split())
+
+
+def excerpt(html_text: str, limit: int = 160) -> str:
+    """The start of a text as a reader sees it, cut at a word and marked when cut."""
+    text = plain_text(html_text)
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"

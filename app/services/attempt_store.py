@@ -15,7 +15,8 @@ here; the rules (who may start, what a save must carry, how a submit grades) liv
   locked and read again. Only this module uses ``app.database``'s lock bookkeeping.
 - **Caches**, per process: question specs by version id and articles by content hash (rows that
   never change once written), and rendered fragments of the quiz page keyed by everything they
-  show. ``clear_caches()`` empties them; ``FRAGMENTS`` is the fragment cache itself.
+  show. ``clear_caches()`` empties them all; ``clear_page_cache()`` and
+  ``configure_page_cache()`` clear and bound the fragments.
 """
 
 from __future__ import annotations
@@ -587,9 +588,6 @@ class FragmentCache:
         self._data: OrderedDict[Any, str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        return len(self._data)
-
     def get(self, key: Any) -> str | None:
         with self._lock:
             html = self._data.get(key)
@@ -605,12 +603,6 @@ class FragmentCache:
             self.used += len(html)
             self._shrink()
 
-    def limit(self, entries: int, chars: int) -> None:
-        """Change the bounds, dropping the least recently used fragments beyond them."""
-        with self._lock:
-            self.entries, self.chars = entries, chars
-            self._shrink()
-
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
@@ -622,17 +614,34 @@ class FragmentCache:
             self.used -= len(dropped)
 
 
-# This process's quiz-page cache. Public so that tests and operators can clear it, read its size
-# (``len(FRAGMENTS)``, ``FRAGMENTS.used`` characters) or bound it (``FRAGMENTS.limit``), or put
-# another in its place (``FragmentCache(entries=0, chars=0)`` keeps nothing).
-FRAGMENTS = FragmentCache(entries=8192, chars=32_000_000)  # at most ~64 MB of str per worker
+PAGE_CACHE_ENTRIES, PAGE_CACHE_CHARS = 8192, 32_000_000  # at most ~64 MB of str per worker
+_FRAGMENTS = FragmentCache(entries=PAGE_CACHE_ENTRIES, chars=PAGE_CACHE_CHARS)
+
+
+def clear_page_cache() -> None:
+    """Forget every cached quiz-page fragment of this process.
+
+    Keys name database ids, which a real database never reuses; call this when ids are reused
+    for other rows (tables emptied between tests, a database restored under a running process).
+    """
+    _FRAGMENTS.clear()
+
+
+def configure_page_cache(entries: int = PAGE_CACHE_ENTRIES, chars: int = PAGE_CACHE_CHARS) -> None:
+    """Start an empty quiz-page cache in this process with these bounds (the defaults without
+    arguments); ``0, 0`` turns caching off, so every fragment is rendered afresh (to check that
+    the cache never changes a page)."""
+    global _FRAGMENTS
+    _FRAGMENTS = FragmentCache(entries=entries, chars=chars)
+
+
 _MAX_KEYED_ANSWER = 4096  # longer answers (essays) are rendered each time, not kept
 
 
 def fragment(key: tuple[Any, ...] | None, render: Callable[[], str]) -> str:
     """The HTML of ``key`` from the quiz-page cache, or ``render()`` kept under it; a None
     key (a page with a refusal on it, an essay too long to key) is rendered and not kept."""
-    cache = FRAGMENTS
+    cache = _FRAGMENTS
     html = cache.get(key) if key is not None else None
     if html is None:
         html = render()
@@ -681,4 +690,4 @@ def clear_caches() -> None:
     tests, whose databases reuse ids for other rows, which a real database never does."""
     _SPECS.clear()
     _SOURCES.clear()
-    FRAGMENTS.clear()
+    _FRAGMENTS.clear()

@@ -233,6 +233,43 @@ def update_quiz(quiz: Quiz, settings: QuizSettings) -> Quiz:
     return quiz
 
 
+def copy_quiz(quiz: Quiz) -> Quiz:
+    """A draft copy of ``quiz`` in the same course: its settings, articles and slots (fixed
+    questions and random draws), to run again or adapt. Not copied: attempts, per-student
+    accommodations, the Canvas assignment id (a copy is another assignment) and LMS links."""
+    settings = replace(
+        QuizSettings.of(quiz),
+        title=_copy_title(quiz.title),
+        published=False,
+        canvas_assignment_id=None,
+        source_slugs=None,
+    )
+    copy = create_quiz(quiz.course, settings)
+    for slot in sorted(quiz.slots, key=lambda s: s.position):
+        copy.slots.append(
+            QuizSlot(
+                position=slot.position,
+                page=slot.page,
+                points=slot.points,
+                question_id=slot.question_id,
+                draw_bank_id=slot.draw_bank_id,
+                draw_skill=slot.draw_skill,
+                draw_difficulty=slot.draw_difficulty,
+                draw_type=slot.draw_type,
+                draw_count=slot.draw_count,
+            )
+        )
+    db.session.flush()
+    set_sources(copy, [qs.source.slug for qs in sorted(quiz.sources, key=lambda q: q.position)])
+    return copy
+
+
+def _copy_title(title: str) -> str:
+    """ "Copy of …", kept within the title's 200 characters."""
+    prefix = "Copy of "
+    return prefix + (title if len(prefix + title) <= 200 else title[: 199 - len(prefix)] + "…")
+
+
 def set_published(quiz: Quiz, published: bool) -> None:
     if published and not quiz.slots:
         raise QuizError("Add at least one question before publishing.")
@@ -370,7 +407,14 @@ def search_questions(
     if f.difficulty:
         query = query.where(QuestionVersion.difficulty == f.difficulty)
     if f.text:
-        query = query.where(Question.key.contains(f.text.strip(), autoescape=True))
+        words = f.text.strip()
+        query = query.where(
+            or_(
+                Question.key.icontains(words, autoescape=True),
+                # The prompt is sanitised HTML: words between tags match as they read.
+                QuestionVersion.spec["prompt"].as_string().icontains(words, autoescape=True),
+            )
+        )
     query = query.order_by(Bank.title, Question.id).limit(limit)
     return [(q, v, b) for q, v, b in db.session.execute(query).all()]
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Attempt, GradeChange, Quiz, QuizSlot
-from tests.browser.conftest import run_axe
-from tests.builder.helpers import build_world, make_attempt
+from tests.support.attempt_data import build_world, make_attempt
+from tests.support.browser import run_axe
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ def test_build_a_quiz_and_grade_an_essay(live_server, browser):
 
     # Questions: filter to essays, preview one as a student sees it, add it and the single.
     page.get_by_role("link", name="Questions", exact=True).click()
-    page.get_by_label("Type", exact=True).first.select_option("essay")
+    page.get_by_role("search").get_by_label("Type", exact=True).select_option("essay")
     page.get_by_role("button", name="Filter").click()
     assert page.get_by_text("1 question(s) match").is_visible()
     page.get_by_role("link", name="preview q-essay").click()
@@ -62,7 +62,7 @@ def test_build_a_quiz_and_grade_an_essay(live_server, browser):
     assert page.get_by_text("Added 1 question(s).").is_visible()
     page.goto(f"{live.url}/teach/quizzes/{quiz_id}/questions?qtype=single")
     page.get_by_label("Add q-single").check()
-    page.get_by_label("Points per question").first.fill("2")
+    page.locator("#add-questions").get_by_label("Points per question").fill("2")
     page.get_by_role("button", name="Add ticked questions").click()
     assert page.get_by_text("Added 1 question(s).").is_visible()
     assert serious(run_axe(page)) == []

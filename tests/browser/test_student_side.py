@@ -6,93 +6,27 @@ Every page a test visits is checked with axe-core (WCAG 2.1 A/AA): any violation
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from app.models import Question, Response
-from app.services import quizzes
-from app.services.demo import load_banks
-from tests.browser.conftest import run_axe
+from tests.support.student_pages import (
+    WIDTHS,
+    Course,
+    checked,
+    new_page,
+    no_sideways_scroll,
+    show_article,
+    show_questions,
+    start,
+)
 
 pytestmark = pytest.mark.browser
-
-BANKS = Path(__file__).resolve().parents[2] / "question_banks"
-WIDTHS = (1280, 375)
-
-
-def checked(page: Any) -> None:
-    violations = run_axe(page)
-    assert violations == [], (page.url, violations)
-
-
-class Course:
-    def __init__(self, live: Any) -> None:
-        self.live = live
-        load_banks(BANKS)
-        live.db.session.commit()
-        self.teacher = live.make.instructor()
-        self.course = live.make.course(self.teacher)
-        self.student = live.make.student()
-        live.make.enrol(self.course, self.student)
-
-    def quiz(self, keys: list[str], **settings: Any) -> Any:
-        db = self.live.db
-        ids = [db.session.scalar(select(Question.id).where(Question.key == k)) for k in keys]
-        quiz = quizzes.create_quiz(
-            self.course, quizzes.QuizSettings(title="Close reading", published=True, **settings)
-        )
-        quizzes.add_questions(quiz, ids)
-        db.session.commit()
-        return quiz
-
-    def positions(self, attempt_id: int) -> dict[str, int]:
-        db = self.live.db
-        db.session.rollback()
-        rows = db.session.scalars(select(Response).where(Response.attempt_id == attempt_id))
-        return {r.question_version.spec["id"]: r.position for r in rows}
 
 
 @pytest.fixture
 def course(live_server) -> Course:
     return Course(live_server)
-
-
-def new_page(browser: Any, width: int) -> tuple[Any, Any]:
-    phone = width < 600
-    context = browser.new_context(
-        viewport={"width": width, "height": 740 if phone else 900},
-        is_mobile=phone,
-        has_touch=phone,
-        bypass_csp=True,
-    )
-    context.set_default_timeout(10_000)
-    return context, context.new_page()
-
-
-def start(live: Any, page: Any, quiz: Any) -> int:
-    page.goto(f"{live.url}/quizzes/{quiz.id}")
-    page.get_by_role("button", name=re.compile(r"^(Start|Resume)")).first.click()
-    page.wait_for_url(re.compile(r"/attempts/\d+$"))
-    return int(page.url.rsplit("/", 1)[1])
-
-
-def show_article(page: Any, width: int) -> None:
-    if width < 900:
-        page.click("[data-view-button=article]")
-
-
-def show_questions(page: Any, width: int) -> None:
-    if width < 900:
-        page.click("[data-view-button=questions]")
-
-
-def no_sideways_scroll(page: Any) -> None:
-    assert (
-        page.evaluate("() => document.documentElement.scrollWidth") <= page.viewport_size["width"]
-    ), page.url
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -186,5 +120,117 @@ def test_comparison_quiz_shows_both_articles_each_keeping_its_place(
         no_sideways_scroll(page)
         text = page.locator(".questions-pane").inner_text()
         assert "Kamikaze, ¶5" in text and "Two coups, ¶9" in text
+    finally:
+        context.close()
+
+
+def localised(page: Any) -> list[str]:
+    """The text of every <time> on the page (times.js puts them in the reader's zone)."""
+    return page.locator("time[data-local]").all_inner_texts()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_timed_quiz_with_an_extension_confirms_the_start_in_the_readers_time_zone(
+    live_server, browser, course, width
+):
+    from datetime import UTC, datetime, timedelta
+
+    from app.models import Accommodation
+
+    live = live_server
+    closes = (datetime.now(UTC) + timedelta(days=3)).replace(hour=10, minute=30, second=0)
+    quiz = course.quiz(
+        ["tc-triumvirate", "tc-corbynistas-who"],
+        time_limit_minutes=40,
+        closes_at=closes,
+        attempts_allowed=2,
+    )
+    note = "Extra time agreed with the disability office."
+    live.db.session.add(
+        Accommodation(quiz_id=quiz.id, user_id=course.student.id, time_multiplier=1.5, note=note)
+    )
+    live.db.session.commit()
+    untimed = course.quiz(["tc-plp-controls"], closes_at=closes)
+    context, page = new_page(browser, width, timezone="Asia/Tokyo")
+    try:
+        live.login(page, course.student)
+        page.goto(f"{live.url}/courses/{course.course.id}")
+        card = page.locator(".quiz-card", has_text="Time limit")
+        assert "Time limit: 40 minutes (60 with your extension)" in card.inner_text()
+        assert note in card.inner_text()
+        # the close date in the reader's zone, named: 10:30 UTC is 19:30 in Tokyo
+        assert any("19:30" in t and "GMT+9" in t for t in localised(page)), localised(page)
+        checked(page)
+        no_sideways_scroll(page)
+        page.goto(f"{live.url}/quizzes/{quiz.id}")
+        confirm = page.locator("#start").inner_text()
+        assert "You have 40 minutes (60 with your extension)" in confirm
+        assert "the timer starts when you press Start" in confirm
+        assert "2 attempts left, this one included" in confirm
+        assert "19:30 GMT+9" in confirm
+        assert note in page.locator(".accommodation-note").inner_text()
+        checked(page)
+        no_sideways_scroll(page)
+        page.get_by_role("button", name="Start", exact=True).click()
+        page.wait_for_url(re.compile(r"/attempts/\d+$"))
+        timer = page.locator("#timer").inner_text()
+        assert re.search(r"(60:00|59:[0-5]\d)", timer), timer
+        if width >= 600:  # the end time is folded away on a phone
+            assert "GMT+9" in page.locator(".timer-ends").inner_text()
+        checked(page)
+        no_sideways_scroll(page)
+        page.locator("#q1 input[type=radio]").first.check()
+        page.wait_for_function(
+            "() => /^Saved \\d\\d:\\d\\d GMT\\+9$/"
+            ".test(document.getElementById('save-status').textContent)"
+        )
+        # an untimed quiz shows when it closes, never a countdown
+        page.goto(f"{live.url}/quizzes/{untimed.id}")
+        assert page.locator("#start").count() == 0
+        page.get_by_role("button", name=re.compile("^Start")).click()
+        page.wait_for_url(re.compile(r"/attempts/\d+$"))
+        assert page.locator("#timer").count() == 0
+        assert "Closes" in page.locator(".closes").inner_text()
+        assert "19:30 GMT+9" in page.locator(".closes").inner_text()
+        checked(page)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_instructor_sees_the_attempt_as_the_student_saw_it(live_server, browser, course, width):
+    live = live_server
+    quiz = course.quiz(["tc-triumvirate", "tc-labour-labels", "tc-argument-order", "cmp-ev-local"])
+    context, page = new_page(browser, width)
+    try:
+        live.login(page, course.student)
+        attempt_id = start(live, page, quiz)
+        pos = course.positions(attempt_id)
+        choice = page.locator(f"#q{pos['tc-triumvirate']} input[type=radio]").first
+        choice.check()
+        chosen = choice.evaluate("i => i.closest('label').innerText.trim()")
+        for select in page.locator(f"#q{pos['tc-labour-labels']} select").all():
+            select.select_option(index=1)
+        for rank, select in enumerate(page.locator(f"#q{pos['tc-argument-order']} select").all()):
+            select.select_option(str(rank + 1))
+        page.locator(f"#q{pos['cmp-ev-local']} input[type=checkbox]").first.check()
+        page.wait_for_function(
+            "() => document.getElementById('answered-count').textContent === '4'"
+        )
+        page.goto(f"{live.url}/attempts/{attempt_id}/submit")
+        page.get_by_role("button", name="Submit my answers").click()
+        page.wait_for_url(re.compile(r"/result$"))
+        context.clear_cookies()
+        live.login(page, course.teacher)
+        page.goto(f"{live.url}/teach/attempts/{attempt_id}")
+        checked(page)
+        text = page.locator(".attempt-answers").inner_text()
+        # option text, pairs, order and passages with their text; never the stored values
+        assert chosen in text
+        assert "Matched with" in text
+        assert re.search(r"(Two coups|Kamikaze), ¶1: \S", text), text
+        for raw in ('{"', '["', "two-coups:p", "kamikaze:p"):
+            assert raw not in text, raw
+        assert "marked automatically" in text
     finally:
         context.close()

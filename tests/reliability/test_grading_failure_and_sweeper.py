@@ -1,7 +1,7 @@
 """Faults inside the app: one question's grader raising mid-submit, and students who leave.
 
 In-process (the ``client`` serves the real views); the services' own unit tests are in
-tests/attempts/test_services.py, these go through the submit page and the sweeper's timing.
+tests/services/test_attempts.py, these go through the submit page and the sweeper's timing.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Attempt, AttemptState, GradeChange, Response
 from app.services import attempts, scores
-from tests.attempts import specs
-from tests.attempts.conftest import build
+from tests.support import specs
+from tests.support.quiz_setup import build
 
 NOW = datetime(2030, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -126,7 +126,7 @@ def test_serve_keeps_the_app_loggers_on_after_upgrading_the_schema(tmp_path: Any
     """`hustings serve` upgrades first; alembic's fileConfig must not silence our error logs."""
     from app import create_app
     from app.cli import bring_schema_up_to_date
-    from tests.conftest import TEST_CONFIG
+    from tests.support.config import TEST_CONFIG
 
     logging.getLogger("app.services.attempts").disabled = False
     app = create_app(

@@ -1,11 +1,11 @@
-"""Property tests for the parsers tests/unit/ does not fuzz yet, and for the web forms in front of
+"""Property tests for the parsers tests/domain/ does not fuzz yet, and for the web forms in front of
 every parser: whatever a person types or uploads gets an answer or a specific error, never a
 crash and never a 500.
 
-Already fuzzed elsewhere (not repeated): bank YAML (tests/unit/test_schema.py), GIFT
-(tests/unit/test_gift.py), the article cleaner and source-file round trip
-(tests/unit/test_articles.py), the CSV escaper (tests/unit/test_export.py), graders
-(tests/unit/test_grading.py).
+Already fuzzed elsewhere (not repeated): bank YAML (tests/domain/banks/test_schema.py), GIFT
+(tests/domain/banks/test_gift.py), the article cleaner and source-file round trip
+(tests/domain/banks/test_articles.py), the CSV escaper (tests/domain/test_export.py), graders
+(tests/domain/test_grading.py).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from app.domain.quiz_spec import parse_quiz_spec
 from app.domain.roster import canonical_email, parse_roster
 from app.extensions import db
 from app.services import attempts
-from tests.attempts import specs
-from tests.attempts.conftest import build
-from tests.library.conftest import post_multipart, upload
+from tests.support import specs
+from tests.support.quiz_setup import build
+from tests.support.web import post_multipart, upload
 
 # Characters that matter to the parsers: CSV and YAML syntax, quotes, BOMs, full-width forms.
 NASTY = st.sampled_from(

@@ -62,7 +62,9 @@ _NEGATIVE_RE = re.compile(r"\b(?:not|except|never|least)\b", re.I)
 _EMPHASIS_RE = re.compile(r"<(em|strong|b|i)>(.*?)</\1>", re.I | re.S)
 # Quotations from the article and idioms that are not negative questions.
 _NOT_A_NEGATIVE_STEM_RE = re.compile(
-    r"<q>.*?</q>|“[^”]*”|\"[^\"]*\"|\b(?:whether or not|not only|not just|why not)\b", re.I | re.S
+    r"<q>.*?</q>|“[^”]*”|\"[^\"]*\""
+    r"|\b(?:whether or not|not only|not just|why not|at least|not least)\b",
+    re.I | re.S,
 )
 _TAG_RE = re.compile(r"<[^>]*>")
 

@@ -769,7 +769,12 @@ class _Checker:
                         for k in ("title", "publication", "date", "url", "author", "text")
                     },
                 )
-                document = self.source_file(fields["file"][1])
+                if self.base_dir is None and self.known_sources is not None and id_node:
+                    # An upload names no server paths: a bank written for the CLI cites its
+                    # sources from the library by their id, as if it gave the id alone.
+                    document = self.known_source(id_node, source_id)
+                else:
+                    document = self.source_file(fields["file"][1])
             elif self.known_sources is not None and set(fields) == {"id"}:
                 document = self.known_source(id_node, source_id)
             else:

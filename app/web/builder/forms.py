@@ -171,7 +171,7 @@ class FilterForm(FlaskForm):
     skill = SelectField("Skill", choices=_any(SKILL_CHOICES), default="")
     qtype = SelectField("Type", choices=_any(TYPE_CHOICES), default="")
     difficulty = SelectField("Difficulty", choices=_any(DIFFICULTY_CHOICES), default="")
-    text = StringField("Question id contains", validators=[Optional(), Length(max=100)])
+    text = StringField("Words in the question or its id", validators=[Optional(), Length(max=100)])
     submit = SubmitField("Filter")
 
 

@@ -8,6 +8,7 @@ is half-saved, and the page is shown again with the errors beside the fields (st
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from app import authz
 from app.domain import review
 from app.domain.banks.schema import SKILLS, student_view
 from app.domain.points import parse_points
+from app.domain.text import excerpt
 from app.extensions import db
 from app.models import CURRENT_VERSION, Question, QuestionVersion, Quiz
 from app.services import attempts, quizzes
@@ -43,6 +45,11 @@ bp = Blueprint("builder", __name__)
 
 # The student quiz page: an instructor who opens it takes the quiz as a preview that does not
 # count (app.authz.quiz_for_taker); linked when the student blueprint is registered.
+@bp.app_template_filter("excerpt")
+def _excerpt(html_text: str, limit: int = 160) -> str:
+    return excerpt(html_text, limit)
+
+
 def _refused(exc: quizzes.QuizError, form: Any, aliases: dict[str, str] | None = None) -> None:
     db.session.rollback()
     form_errors_into(form, exc.errors, aliases or {})
@@ -59,6 +66,7 @@ def _common(quiz: Quiz) -> dict[str, Any]:
         "guard": quizzes.change_guard(quiz),
         "preview_url": _preview_url(quiz),
         "publish_form": ConfirmForm(prefix="publish"),
+        "copy_form": ConfirmForm(prefix="copy"),
     }
 
 
@@ -80,7 +88,9 @@ def quiz_list(course_id: int) -> str | Response | tuple[str, int]:
             flash("Quiz created. Choose its settings, then add questions.", "success")
             return redirect(url_for("builder.settings", quiz_id=quiz.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("builder/quiz_list.html", course=course, form=form), status
+    return render_template(
+        "builder/quiz_list.html", course=course, form=form, copy_form=ConfirmForm(prefix="copy")
+    ), status
 
 
 def _settings_form(quiz: Quiz) -> SettingsForm:
@@ -146,6 +156,11 @@ def settings(quiz_id: int) -> str | Response | tuple[str, int]:
             canvas_assignment_id=(form.canvas_assignment_id.data or "").strip() or None,
             source_slugs=list(form.sources.data or []),
         )
+        # The quiz menu's Publish button submits this form on this page, so what was typed is
+        # saved with the change rather than thrown away.
+        toggled = request.form.get("toggle_publish") == "1"
+        if toggled:
+            new = replace(new, published=not quiz.published)
         try:
             quizzes.update_quiz(quiz, new)
             if new.published and not quiz.slots:
@@ -156,10 +171,19 @@ def settings(quiz_id: int) -> str | Response | tuple[str, int]:
             _refused(exc, form)
         else:
             db.session.commit()
-            flash("Settings saved.", "success")
+            if toggled:
+                flash(
+                    "Settings saved and published: students can see the quiz."
+                    if quiz.published
+                    else "Settings saved; unpublished: students no longer see the quiz.",
+                    "success",
+                )
+            else:
+                flash("Settings saved.", "success")
             return redirect(url_for("builder.settings", quiz_id=quiz.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("builder/settings.html", form=form, **_common(quiz)), status
+    context = {**_common(quiz), "publish_with_form": "settings-form"}
+    return render_template("builder/settings.html", form=form, **context), status
 
 
 @bp.route("/teach/quizzes/<int:quiz_id>/publish", methods=["POST"])
@@ -187,6 +211,22 @@ def publish(quiz_id: int) -> Response:
         if _same_site(request.referrer)
         else url_for("builder.settings", quiz_id=quiz.id)
     )
+
+
+@bp.route("/teach/quizzes/<int:quiz_id>/copy", methods=["POST"])
+@login_required
+def copy_quiz(quiz_id: int) -> Response:
+    quiz = authz.quiz_for_instructor(quiz_id)
+    if not ConfirmForm(prefix="copy").validate_on_submit():
+        abort(400)
+    copy = quizzes.copy_quiz(quiz)
+    db.session.commit()
+    flash(
+        f"Copied as “{copy.title}”, a draft: settings, articles and questions. Attempts, "
+        "accommodations and the Canvas assignment id stay with the original.",
+        "success",
+    )
+    return redirect(url_for("builder.settings", quiz_id=copy.id))
 
 
 def _same_site(target: str | None) -> bool:

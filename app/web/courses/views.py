@@ -50,6 +50,12 @@ def index() -> Response:
     return redirect(url_for("courses.student_index"))
 
 
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers and tools that ask for /favicon.ico get the site's icon, not a 404."""
+    return current_app.send_static_file("favicon.svg")
+
+
 @bp.route("/teach/", methods=["GET", "POST"])
 @login_required
 def teach_index() -> str | Response:
