@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite: app, db, client, login_as, factories.
+"""Fixtures shared by the whole suite: app, db, client, login_as, make (factories), setup, smtp,
+and the browser's (live_server, browser, context, page). Shared code is in tests/support.
 
 Database tests run on SQLite always. Tests marked ``both_dbs`` run on PostgreSQL too when the
 server at 127.0.0.1:5432 answers; with ``CI=true`` a missing server is a failure, not a skip.
@@ -6,14 +7,12 @@ server at 127.0.0.1:5432 answers; with ``CI=true`` a missing server is a failure
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import stamp
@@ -22,25 +21,15 @@ from sqlalchemy import text
 from app import create_app
 from app.database import declare_write_intent
 from app.extensions import db as _db
-from tests import factories
-
-pytest_plugins = ["tests.browser_support"]
-
-PG_ADMIN_URL = os.environ.get("HUSTINGS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-TEST_CONFIG: dict[str, Any] = {
-    "TESTING": True,
-    "SECRET_KEY": "test-secret-" + "s" * 32,  # long enough for production checks
-    "WTF_CSRF_ENABLED": False,
-    "SESSION_COOKIE_SECURE": False,
-    "ARGON2_TIME_COST": 1,
-    "ARGON2_MEMORY_COST": 8,
-    "ARGON2_PARALLELISM": 1,
-    "RATELIMIT_STORAGE_URI": "memory://",
-    # Flask-Limiter keeps `enabled` on its process-wide singleton: say it on every app.
-    "RATELIMIT_ENABLED": True,
-    "REDIS_URL": None,
-}
+from app.services import attempts, mail
+from app.web.student import views as student_views
+from tests.support import factories, postgres
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, unavailable
+from tests.support.config import TEST_CONFIG
+from tests.support.gunicorn import HOST, free_port
+from tests.support.mail import PUBLIC_URL, Mailbox
+from tests.support.quiz_setup import Setup, build
+from tests.support.web import SessionSyncClient
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -52,47 +41,25 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
-def postgres_reachable() -> bool:
-    try:
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return True
-    except psycopg.OperationalError:
-        return False
-
-
-def require_postgres() -> None:
-    if postgres_reachable():
-        return
-    if IN_CI:
-        pytest.fail("PostgreSQL at 127.0.0.1:5432 is not reachable, and CI=true forbids skipping")
-    pytest.skip("PostgreSQL is not reachable")
-
-
 class Databases:
     """One migrated database per backend for the whole run, emptied after each test."""
 
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
         self.urls: dict[str, str] = {}
-        self.pg_names: list[str] = []
+        self.pg: list[postgres.Database] = []
 
     def url(self, backend: str) -> str:
         if backend not in self.urls:
             if backend == "sqlite":
                 url = f"sqlite:///{self.tmp / 'test.sqlite'}"
             else:
-                require_postgres()
-                name = f"hustings_test_{uuid.uuid4().hex[:10]}"
-                with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                    conn.execute(f'CREATE DATABASE "{name}"')
-                self.pg_names.append(name)
-                url = (
-                    PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-                    + f"/{name}"
-                )
+                database = postgres.create_database()
+                self.pg.append(database)
+                url = database.sqlalchemy_url
             app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
             with app.app_context():
-                # The schema comes from the models here; tests/test_migrations.py proves the
+                # The schema comes from the models here; the migration tests prove the
                 # migrations produce the same schema.
                 _db.create_all()
                 stamp()  # so `hustings demo`/`serve`, which upgrade first, see an up-to-date schema
@@ -101,11 +68,8 @@ class Databases:
         return self.urls[backend]
 
     def drop(self) -> None:
-        if not self.pg_names:
-            return
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            for name in self.pg_names:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for database in self.pg:
+            postgres.drop_database(database)
 
 
 @pytest.fixture(scope="session")
@@ -134,11 +98,8 @@ def empty_all_tables() -> None:
 def clear_process_caches() -> None:
     """Forget what workers keep per process by database id (specs, quiz pages): the next
     test reuses the ids for other rows, which a real database never does."""
-    from app.services import attempts
-    from app.web.student import views
-
     attempts.clear_caches()
-    views._FRAGMENTS.clear()
+    student_views.clear_page_cache()
 
 
 @pytest.fixture
@@ -182,22 +143,6 @@ def web_app(app_config: dict[str, Any]) -> Iterator[Flask]:
         _db.engine.dispose()
 
 
-class SessionSyncClient(FlaskClient):
-    """Ends the test's own transaction around each request.
-
-    On SQLite in WAL mode (and PostgreSQL's repeatable snapshots) a test that read before a
-    request would otherwise keep seeing the database as it was before the request.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        _db.session.commit()
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            _db.session.commit()
-            _db.session.expire_all()
-
-
 @pytest.fixture
 def client(web_app: Flask) -> FlaskClient:
     return web_app.test_client()
@@ -226,3 +171,100 @@ def login_as(client: FlaskClient) -> Callable[..., FlaskClient]:
         return c
 
     return _login
+
+
+@pytest.fixture
+def setup(make: factories.Factory) -> Setup:
+    """A course, its instructor, an enrolled student and a quiz of every question type."""
+    return build(make)
+
+
+# --- mail: a real SMTP server on 127.0.0.1 --------------------------------------------------
+
+
+@pytest.fixture
+def smtp() -> Iterator[Mailbox]:
+    box = Mailbox(port=free_port())
+    controller = Controller(box, hostname=HOST, port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        mail.OUTBOX.wait()
+        controller.stop()
+
+
+@pytest.fixture
+def mail_app(app_config: dict[str, Any], smtp: Mailbox) -> Flask:
+    """The web app with SMTP configured to the test server and a public URL."""
+    web = create_app(
+        {
+            **app_config,
+            "SMTP_HOST": HOST,
+            "SMTP_PORT": smtp.port,
+            "SMTP_SECURITY": "none",
+            "MAIL_FROM": "quiz@example.test",
+            "PUBLIC_URL": PUBLIC_URL,
+        }
+    )
+    web.test_client_class = SessionSyncClient
+    return web
+
+
+# --- browser tests (helpers in tests/support/browser.py) ----------------------------------
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    config = {
+        **TEST_CONFIG,
+        "TESTING": False,  # behave as in production (error pages, no test shortcuts)
+        "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}",
+    }
+    app = create_app(config)
+    with app.app_context():
+        _db.create_all()
+        server = LiveServer(app)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - depends on the environment
+        unavailable("Playwright for Python is not installed")
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium is not installed at {CHROMIUM}")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Any) -> Iterator[Any]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: Any) -> Any:
+    return context.new_page()

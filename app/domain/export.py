@@ -133,7 +133,7 @@ MOODLE_MATCH_CHOICES: dict[str, str] = {
 }
 # Canvas skips a column whose name contains one of its total columns' names, and reads any
 # row whose first cell contains "Points Possible" as the points-possible row
-# (app/models/gradebook_importer.rb; rules in tests/exports/lms.py and docs/exports.md).
+# (app/models/gradebook_importer.rb; rules in tests/support/lms_import.py and docs/exports.md).
 CANVAS_TOTAL_NAMES = (
     "Current Score",
     "Final Score",

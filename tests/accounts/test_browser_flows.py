@@ -13,10 +13,10 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db as _db
 from app.models import Enrolment, User
-from tests.accounts.conftest import PUBLIC_URL, Mailbox
-from tests.browser_support import LiveServer, run_axe
-from tests.conftest import TEST_CONFIG
-from tests.reliability.server import HOST
+from tests.support.browser import LiveServer, run_axe
+from tests.support.config import TEST_CONFIG
+from tests.support.gunicorn import HOST
+from tests.support.mail import PUBLIC_URL, Mailbox
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import io
 from sqlalchemy import select
 
 from app.models import Enrolment, Invitation, User
-from tests.accounts.conftest import PUBLIC_URL
+from tests.support.mail import PUBLIC_URL
 
 
 def _upload(client, course, text: str):

@@ -14,11 +14,9 @@ import requests
 from flask import Flask
 
 from app import create_app
-from tests.factories import PASSWORD
-from tests.reliability.server import HOST, free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-
+from tests.support.factories import PASSWORD
+from tests.support.gunicorn import HOST, free_port
+from tests.support.paths import ROOT
 
 EVIL = {"Host": "evil.example"}
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.models import LoginSession, PasswordReset, utcnow
 from app.services import accounts
-from tests.accounts.conftest import PUBLIC_URL
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
+from tests.support.mail import PUBLIC_URL
 
 NEW = "a brand new password"
 

@@ -16,8 +16,8 @@ from app.domain.attempt_view import (
     review_view,
 )
 from app.domain.review import Visibility
-from tests.attempts import specs
-from tests.attempts.specs import SECRET
+from tests.support import specs
+from tests.support.specs import SECRET
 
 
 @pytest.mark.parametrize("spec", specs.all_types(), ids=lambda s: s["type"])

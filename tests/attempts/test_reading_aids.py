@@ -16,9 +16,9 @@ from app import create_app
 from app.domain import highlights
 from app.extensions import db
 from app.models import Highlight, Response
-from tests.attempts import specs
-from tests.attempts.conftest import build
-from tests.attempts.test_session_end_and_bad_input import csrf_token, log_in
+from tests.support import specs
+from tests.support.quiz_setup import build
+from tests.support.web import csrf_token, log_in
 
 
 def plain(html: str) -> str:

@@ -13,8 +13,8 @@ from app.database import declare_write_intent
 from app.extensions import db
 from app.models import Accommodation, Attempt, Bank, QuizSlot, Response
 from app.services import attempts
-from tests.attempts import specs
-from tests.attempts.conftest import Setup, build
+from tests.support import specs
+from tests.support.quiz_setup import Setup, build
 
 NOW = datetime(2030, 1, 10, 12, 0, tzinfo=UTC)
 

@@ -6,7 +6,6 @@ Issue 14 points 1-5 and issue 22 point 12, on SQLite and PostgreSQL where they d
 from __future__ import annotations
 
 import json
-import re
 import time
 from datetime import timedelta
 
@@ -18,21 +17,13 @@ from app.extensions import db
 from app.models import Attempt, LoginSession, Response
 from app.services import attempts
 from app.web import sessions
-from tests import factories
-from tests.attempts import specs
-from tests.attempts.conftest import build
-
-TOKEN_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+from tests.support import specs
+from tests.support.quiz_setup import build
+from tests.support.web import TOKEN_RE, csrf_token, log_in
 
 
 def essay_setup(make):
     return build(make, [specs.essay(), specs.short()])
-
-
-def csrf_token(client, path="/login"):
-    match = TOKEN_RE.search(client.get(path).get_data(as_text=True))
-    assert match, path
-    return match.group(1)
 
 
 @pytest.fixture
@@ -42,15 +33,6 @@ def csrf_app(app_config):
     yield web
     with web.app_context():
         db.engine.dispose()
-
-
-def log_in(client, user):
-    token = csrf_token(client)
-    r = client.post(
-        "/login",
-        data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token},
-    )
-    assert r.status_code == 302, r.get_data(as_text=True)[:300]
 
 
 def start(client, s):

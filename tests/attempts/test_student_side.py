@@ -4,7 +4,6 @@ beside the questions)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,8 +12,7 @@ from app.extensions import db
 from app.models import CURRENT_VERSION, Question, QuestionVersion, QuizSource, Response
 from app.services import quizzes
 from app.services.demo import load_banks
-
-BANKS = Path(__file__).resolve().parents[2] / "question_banks"
+from tests.support.paths import BANKS
 
 
 def plain(html: str) -> str:
@@ -160,7 +158,7 @@ def test_a_comparison_quiz_shows_both_articles_with_title_and_byline(
 
 
 def _finished(make, login_as, client, question_specs, **quiz_kw):
-    from tests.attempts.conftest import build
+    from tests.support.quiz_setup import build
 
     s = build(make, question_specs, **quiz_kw)
     login_as(s.student)
@@ -172,7 +170,7 @@ def _finished(make, login_as, client, question_specs, **quiz_kw):
 def test_score_without_details_shows_only_the_total(make, login_as, client, details):
     from datetime import UTC, datetime, timedelta
 
-    from tests.attempts import specs
+    from tests.support import specs
 
     policy = {"score": "immediately", "details": details, "show": ["correctness", "key"]}
     _s, attempt_id = _finished(
@@ -198,7 +196,7 @@ def test_score_without_details_shows_only_the_total(make, login_as, client, deta
 def test_a_graded_essay_shows_its_grade_levels_and_comment(make, login_as, client):
     from app.models import Response as ResponseRow
     from app.services import marking
-    from tests.attempts import specs
+    from tests.support import specs
 
     s, attempt_id = _finished(make, login_as, client, [specs.essay()])
     client.post(
@@ -226,8 +224,8 @@ def test_the_smaller_points_of_the_students_side(make, login_as, client):
     """Issue 15, point 10: one "Select all that apply.", "Clear answer" not in the way of an
     unanswered question, /favicon.ico, no nested quotes on the submit page, no "0 attempts
     left" beside "Resume"."""
-    from tests.attempts import specs
-    from tests.attempts.conftest import build
+    from tests.support import specs
+    from tests.support.quiz_setup import build
 
     multiple = dict(specs.multiple(), prompt="Which apply? Select all that apply.")
     s = build(make, [specs.single(), multiple], title="Close reading: “A tale”", published=True)

@@ -15,10 +15,10 @@ from app.domain.attempt_view import page_value
 from app.extensions import db
 from app.models import Attempt, Response
 from app.services import attempts
-from tests.attempts import specs
-from tests.attempts.conftest import build
-from tests.attempts.specs import SECRET
-from tests.conftest import TEST_CONFIG
+from tests.support import specs
+from tests.support.config import TEST_CONFIG
+from tests.support.quiz_setup import build
+from tests.support.specs import SECRET
 
 
 def started(client, s):

@@ -8,17 +8,15 @@ answer must never be shown to someone else whose question looks the same.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.web.student import views
 from bench import fixture
-
-views = pytest.importorskip("app.web.student.views")
-if not hasattr(views, "_Fragments"):
-    pytest.skip("the quiz page has no fragment cache", allow_module_level=True)
 
 CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
 
@@ -45,27 +43,34 @@ def taking(app: Flask, web_app: Flask) -> dict[str, Any]:
     return {"quiz": quiz, "attempts": [attempts[i] for i in ids], "clients": clients}
 
 
-def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(views, "_FRAGMENTS", views._Fragments(entries=0, chars=0))
+@pytest.fixture(autouse=True)
+def _default_cache() -> Iterator[None]:
+    views.configure_page_cache()
+    yield
+    views.configure_page_cache()
+
+
+def _uncached() -> None:
+    views.configure_page_cache(entries=0, chars=0)
 
 
 def test_cached_page_is_the_page_rendered_afresh(
-    taking: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    taking: dict[str, Any],
 ) -> None:
     client, attempt_id = taking["clients"][0], taking["attempts"][0]
-    views._FRAGMENTS.clear()
+    views.clear_page_cache()
     cold = _page(client, attempt_id)
     warm = _page(client, attempt_id)
-    _uncached(monkeypatch)
+    _uncached()
     assert cold == warm == _page(client, attempt_id)
 
 
 def test_a_saved_answer_shows_at_once_and_only_to_its_owner(
-    taking: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    taking: dict[str, Any],
 ) -> None:
     quiz = taking["quiz"]
     (mine, theirs), (my_attempt, their_attempt) = taking["clients"], taking["attempts"]
-    views._FRAGMENTS.clear()
+    views.clear_page_cache()
     before_mine, before_theirs = _page(mine, my_attempt), _page(theirs, their_attempt)
     essay = "A long essay. " * 400  # longer than the cache keeps: rendered each time
     for position, value in ((10, fixture.answer_for(quiz.specs[9], 1)), (6, essay)):
@@ -76,12 +81,12 @@ def test_a_saved_answer_shows_at_once_and_only_to_its_owner(
     after_mine = _page(mine, my_attempt)
     assert after_mine != before_mine and "A long essay." in after_mine
     assert _page(theirs, their_attempt) == before_theirs
-    _uncached(monkeypatch)
+    _uncached()
     assert _page(mine, my_attempt) == after_mine
 
 
 def test_the_cache_is_bounded() -> None:
-    cache = views._Fragments(entries=3, chars=10)
+    cache = views.FragmentCache(entries=3, chars=10)
     for key in "abcd":
         cache.put(key, "xy")
     assert cache.get("a") is None and cache.get("d") == "xy"
@@ -90,11 +95,11 @@ def test_the_cache_is_bounded() -> None:
 
 
 def test_a_refused_answer_is_shown_once_and_never_kept(
-    taking: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    taking: dict[str, Any],
 ) -> None:
     """The no-JS form's refusal is part of the page it re-renders, not of the cached block."""
     quiz, client, attempt_id = taking["quiz"], taking["clients"][0], taking["attempts"][0]
-    views._FRAGMENTS.clear()
+    views.clear_page_cache()
     before = _page(client, attempt_id)
     single = next(p for p, s in enumerate(quiz.specs, start=1) if s["type"] == "single")
     reply = client.post(
@@ -105,7 +110,7 @@ def test_a_refused_answer_is_shown_once_and_never_kept(
     refused = CSRF.sub(r'\1"', reply.get_data(as_text=True))
     assert f'id="q{single}-error" role="alert"' in refused and "has-error" not in before
     assert _page(client, attempt_id) == before  # nothing was saved, and no error is kept
-    _uncached(monkeypatch)
+    _uncached()
     assert _page(client, attempt_id) == before
 
 
@@ -114,7 +119,7 @@ def test_the_page_block_is_keyed_by_every_answer_of_the_page(
 ) -> None:
     """Two saves of one question give two different pages; the count of answers follows."""
     quiz, client, attempt_id = taking["quiz"], taking["clients"][0], taking["attempts"][0]
-    views._FRAGMENTS.clear()
+    views.clear_page_cache()
     spec = quiz.specs[9]
     pages = []
     for seq in (1, 2):

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import run_axe
-from tests.security.test_access_matrix import ALLOWED, POLICY, build_url, build_world, rules
+from tests.support.browser import run_axe
+from tests.support.route_walk import ALLOWED, POLICY, build_url, build_world, rules
 
 pytestmark = pytest.mark.browser
 

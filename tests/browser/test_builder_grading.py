@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Attempt, GradeChange, Quiz, QuizSlot
-from tests.browser.conftest import run_axe
-from tests.builder.helpers import build_world, make_attempt
+from tests.support.attempt_data import build_world, make_attempt
+from tests.support.browser import run_axe
 
 pytestmark = pytest.mark.browser
 

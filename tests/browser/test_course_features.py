@@ -14,9 +14,9 @@ from app.domain.banks.background import Note
 from app.models import Attempt, Response
 from app.services import attempts
 from app.services.bank_sync import SyncReport, sync_notes
-from tests.browser.conftest import run_axe
-from tests.builder.helpers import add_version, build_world, essay_spec, make_attempt
-from tests.factories import single_choice_spec
+from tests.support.attempt_data import add_version, build_world, essay_spec, make_attempt
+from tests.support.browser import run_axe
+from tests.support.factories import single_choice_spec
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboards.helpers import add_attempt, make_quiz, spec
+from tests.support.class_data import add_attempt, make_quiz, spec
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("HUSTINGS_SCREENSHOTS", "/tmp/hustings-screenshots"))

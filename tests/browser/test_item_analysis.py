@@ -1,5 +1,5 @@
 """The item analysis screen in a real browser, on the worked example of
-tests/dashboards/example_quiz.py: a row per slot with the drawn questions under random slots,
+tests/support/example_quiz.py: a row per slot with the drawn questions under random slots,
 the quiz maximum, the note on attempts awaiting grading, and the switch to count them as 0."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import run_axe
-from tests.dashboards.example_quiz import build
+from tests.support.browser import run_axe
+from tests.support.example_quiz import build
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("HUSTINGS_SCREENSHOTS", "/tmp/hustings-screenshots"))
@@ -22,7 +22,7 @@ def _serious(violations):
 
 @pytest.fixture
 def page(browser):
-    """A page that lets axe-core be injected (tests/browser_support.py)."""
+    """A page that lets axe-core be injected (tests/support/browser.py)."""
     context = browser.new_context(
         bypass_csp=True, viewport={"width": 1280, "height": 900}, accept_downloads=True
     )

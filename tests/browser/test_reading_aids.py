@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Highlight, Response
-from tests.browser.test_student_side import (
+from tests.support.student_pages import (
     WIDTHS,
     Course,
     checked,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.attempts.conftest import build
-from tests.browser.test_taking_a_quiz import open_quiz, qid_position, values, wait_saved
+from tests.support.browser import open_quiz, qid_position, values, wait_saved
+from tests.support.quiz_setup import build
 
 pytestmark = pytest.mark.browser
 

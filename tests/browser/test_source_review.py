@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from app.models import Source
-from tests.browser.conftest import run_axe
+from tests.support.browser import run_axe
+from tests.support.paths import PAGES
 
 pytestmark = pytest.mark.browser
-
-PAGES = Path(__file__).resolve().parents[1] / "pages"
 
 
 def serious(violations):

@@ -6,95 +6,27 @@ Every page a test visits is checked with axe-core (WCAG 2.1 A/AA): any violation
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from app.models import Question, Response
-from app.services import quizzes
-from app.services.demo import load_banks
-from tests.browser.conftest import run_axe
+from tests.support.student_pages import (
+    WIDTHS,
+    Course,
+    checked,
+    new_page,
+    no_sideways_scroll,
+    show_article,
+    show_questions,
+    start,
+)
 
 pytestmark = pytest.mark.browser
-
-BANKS = Path(__file__).resolve().parents[2] / "question_banks"
-WIDTHS = (1280, 375)
-
-
-def checked(page: Any) -> None:
-    violations = run_axe(page)
-    assert violations == [], (page.url, violations)
-
-
-class Course:
-    def __init__(self, live: Any) -> None:
-        self.live = live
-        load_banks(BANKS)
-        live.db.session.commit()
-        self.teacher = live.make.instructor()
-        self.course = live.make.course(self.teacher)
-        self.student = live.make.student()
-        live.make.enrol(self.course, self.student)
-
-    def quiz(self, keys: list[str], **settings: Any) -> Any:
-        db = self.live.db
-        ids = [db.session.scalar(select(Question.id).where(Question.key == k)) for k in keys]
-        quiz = quizzes.create_quiz(
-            self.course, quizzes.QuizSettings(title="Close reading", published=True, **settings)
-        )
-        quizzes.add_questions(quiz, ids)
-        db.session.commit()
-        return quiz
-
-    def positions(self, attempt_id: int) -> dict[str, int]:
-        db = self.live.db
-        db.session.rollback()
-        rows = db.session.scalars(select(Response).where(Response.attempt_id == attempt_id))
-        return {r.question_version.spec["id"]: r.position for r in rows}
 
 
 @pytest.fixture
 def course(live_server) -> Course:
     return Course(live_server)
-
-
-def new_page(browser: Any, width: int, timezone: str | None = None) -> tuple[Any, Any]:
-    phone = width < 600
-    context = browser.new_context(
-        viewport={"width": width, "height": 740 if phone else 900},
-        is_mobile=phone,
-        has_touch=phone,
-        bypass_csp=True,
-        locale="en-GB",
-        timezone_id=timezone,
-    )
-    context.set_default_timeout(10_000)
-    return context, context.new_page()
-
-
-def start(live: Any, page: Any, quiz: Any) -> int:
-    page.goto(f"{live.url}/quizzes/{quiz.id}")
-    page.get_by_role("button", name=re.compile(r"^(Start|Resume)")).first.click()
-    page.wait_for_url(re.compile(r"/attempts/\d+$"))
-    return int(page.url.rsplit("/", 1)[1])
-
-
-def show_article(page: Any, width: int) -> None:
-    if width < 900:
-        page.click("[data-view-button=article]")
-
-
-def show_questions(page: Any, width: int) -> None:
-    if width < 900:
-        page.click("[data-view-button=questions]")
-
-
-def no_sideways_scroll(page: Any) -> None:
-    assert (
-        page.evaluate("() => document.documentElement.scrollWidth") <= page.viewport_size["width"]
-    ), page.url
 
 
 @pytest.mark.parametrize("width", WIDTHS)

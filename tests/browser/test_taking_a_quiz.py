@@ -4,70 +4,23 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from app.models import Attempt, Response
-from tests.attempts import specs
-from tests.attempts.conftest import Setup, build
-from tests.browser.conftest import run_axe
+from app.models import Attempt
+from tests.support import specs
+from tests.support.browser import (
+    Positions,
+    attempt_of,
+    open_quiz,
+    qid_position,
+    run_axe,
+    values,
+    wait_saved,
+)
+from tests.support.quiz_setup import build
 
 pytestmark = pytest.mark.browser
-
-
-def fresh(live) -> None:
-    """End the test's read transaction so it sees what the browser changed since."""
-    live.db.session.rollback()
-    live.db.session.expire_all()
-
-
-def values(live, attempt_id: int) -> dict[str, Any]:
-    fresh(live)
-    rows = live.db.session.scalars(select(Response).where(Response.attempt_id == attempt_id))
-    return {r.question_version.spec["id"]: r.value for r in rows}
-
-
-def attempt_of(live, s: Setup) -> Attempt:
-    fresh(live)
-    return live.db.session.scalar(select(Attempt).where(Attempt.quiz_id == s.quiz.id))
-
-
-def open_quiz(live, page, s: Setup) -> int:
-    live.login(page, s.student)
-    page.goto(f"{live.url}/courses/{s.course.id}")
-    page.get_by_role("button", name=re.compile(r"^(Start|Resume)")).first.click()
-    page.wait_for_url(re.compile(r"/(attempts/\d+$|quizzes/\d+)"))
-    if "/quizzes/" in page.url:  # a timed quiz: the quiz page confirms before the timer starts
-        page.get_by_role("button", name="Start", exact=True).click()
-    page.wait_for_url(re.compile(r"/attempts/\d+$"))
-    return int(page.url.rsplit("/", 1)[1])
-
-
-class Positions(dict):
-    """Question id → position, plus each question's per-attempt aliases (matching choices and
-    ordering items are named on the page by aliases, never by their spec ids)."""
-
-    alias: dict[str, dict[str, str]]
-
-
-def qid_position(live, attempt_id: int) -> Positions:
-    fresh(live)
-    rows = list(live.db.session.scalars(select(Response).where(Response.attempt_id == attempt_id)))
-    pos = Positions({r.question_version.spec["id"]: r.position for r in rows})
-    pos.alias = {r.question_version.spec["id"]: (r.layout or {}).get("alias", {}) for r in rows}
-    return pos
-
-
-def wait_saved(page) -> None:
-    page.wait_for_function(
-        # "Saved 14:05 CET" ("Saved 02:05 PM UTC" in en-US): the zone is named, like every
-        # other time on the page
-        "() => /^Saved \\d\\d:\\d\\d( [AP]M)? [A-Z][A-Za-z0-9+:-]*$/"
-        ".test(document.getElementById('save-status').textContent)"
-        " && !localStorage.length"
-    )
 
 
 def answer_everything(page, pos: Positions) -> None:

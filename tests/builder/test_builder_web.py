@@ -9,8 +9,8 @@ from app import create_app
 from app.domain import review
 from app.extensions import db
 from app.models import Accommodation, Quiz, QuizSlot
-from tests.builder.helpers import build_world, make_attempt, short_spec
-from tests.conftest import TEST_CONFIG
+from tests.support.attempt_data import build_world, make_attempt, short_spec
+from tests.support.config import TEST_CONFIG
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import GradeChange, Quiz, QuizSlot
-from tests.builder.helpers import add_version, build_world, make_attempt
-from tests.factories import single_choice_spec
+from tests.support.attempt_data import add_version, build_world, make_attempt
+from tests.support.factories import single_choice_spec
 
 
 @pytest.fixture

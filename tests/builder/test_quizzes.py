@@ -11,8 +11,8 @@ from app.extensions import db
 from app.models import Accommodation, Bank, Quiz, QuizSlot
 from app.services import quizzes
 from app.services.quizzes import DrawRule, QuestionFilter, QuizError, QuizSettings
-from tests.builder.helpers import add_version, build_world, essay_spec, make_attempt
-from tests.factories import single_choice_spec
+from tests.support.attempt_data import add_version, build_world, essay_spec, make_attempt
+from tests.support.factories import single_choice_spec
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

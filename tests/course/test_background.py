@@ -15,8 +15,8 @@ from app.extensions import db
 from app.models import SourceNote
 from app.services import attempts
 from app.services.bank_sync import SyncReport, sync_notes
-from tests.attempts.conftest import build
-from tests.library.conftest import BANKS
+from tests.support.paths import BANKS
+from tests.support.quiz_setup import build
 
 GOOD = """---
 source: two-coups

@@ -16,7 +16,8 @@ from app.domain.banks.schema import load_bank_paths
 from app.models import Attempt, Bank, Question, QuestionExclusion, QuizSlot, Response
 from app.services import attempts, quizzes
 from app.services.bank_sync import sync_banks
-from tests.library.conftest import BANKS, load_real_banks
+from tests.support.library import load_real_banks
+from tests.support.paths import BANKS
 
 
 def ids(db: Any, *keys: str) -> list[int]:

@@ -9,8 +9,8 @@ import pytest
 
 from app.domain.banks.misreadings import Answer, tally, wrong_labels
 from app.extensions import db
-from tests.builder.helpers import add_version, build_world, essay_spec, make_attempt
-from tests.factories import single_choice_spec
+from tests.support.attempt_data import add_version, build_world, essay_spec, make_attempt
+from tests.support.factories import single_choice_spec
 
 SINGLE = {
     "id": "q1",

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.domain.banks import rubrics
 from app.extensions import db
 from app.models import Attempt, GradeChange, Response
-from tests.builder.helpers import add_version, build_world, essay_spec, make_attempt
+from tests.support.attempt_data import add_version, build_world, essay_spec, make_attempt
 
 LEVELS = [
     {"points": 0.0, "descriptor": "No claim stated."},

@@ -17,8 +17,8 @@ import pytest
 from app.domain.banks.exclusions import declared_pairs
 from app.domain.banks.schema import SKILLS, load_bank_paths
 from app.domain.grading import grade
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).parents[2]
 BANKS = ROOT / "question_banks"
 NOTE = BANKS / "SECOND_EDITION.md"
 FIRST_EDITION: dict[str, str] = json.loads(

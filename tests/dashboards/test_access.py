@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from tests.dashboards.helpers import add_attempt, random_class
+from tests.support.class_data import add_attempt, random_class
 
 ROUTES = [
     "/teach/courses/{course}/dashboard",

@@ -12,7 +12,7 @@ from app.domain import statistics
 from app.domain.grading import aggregate_attempt_scores
 from app.models import Attempt, QuestionVersion, Response
 from app.services import analytics
-from tests.dashboards.helpers import add_attempt, make_quiz, random_class, spec
+from tests.support.class_data import add_attempt, make_quiz, random_class, spec
 
 pytestmark = pytest.mark.both_dbs
 

@@ -12,7 +12,7 @@ import pytest
 from pytest import approx
 
 from app.services import analytics, gradebook
-from tests.dashboards.example_quiz import ATTEMPTS, MAXIMUM, PENDING, build
+from tests.support.example_quiz import ATTEMPTS, MAXIMUM, PENDING, build
 
 pytestmark = pytest.mark.both_dbs
 

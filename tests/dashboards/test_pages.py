@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.dashboards.helpers import add_attempt, make_quiz, random_class, spec
+from tests.support.class_data import add_attempt, make_quiz, random_class, spec
 
 XSS = '<script>alert("x")</script>'
 

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.extensions import db as _db
-from tests.dashboards.helpers import random_class
+from tests.support.class_data import random_class
 
 
 @contextmanager

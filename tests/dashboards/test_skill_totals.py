@@ -17,11 +17,11 @@ from app.domain.banks.schema import SKILLS
 from app.extensions import db
 from app.models import SKILL_COLUMNS, Attempt, Enrolment, Response, Role
 from app.services import analytics, attempts, marking, regrade, skill_totals
-from tests.attempts import specs
-from tests.attempts.conftest import build
-from tests.builder.helpers import add_version, build_world, make_attempt
-from tests.dashboards.helpers import add_attempt, make_quiz, spec
-from tests.factories import single_choice_spec
+from tests.support import specs
+from tests.support.attempt_data import add_version, build_world, make_attempt
+from tests.support.class_data import add_attempt, make_quiz, spec
+from tests.support.factories import single_choice_spec
+from tests.support.quiz_setup import build
 
 pytestmark = pytest.mark.both_dbs
 TABLE = skill_totals.TABLE

@@ -15,7 +15,7 @@ import pytest
 
 from app.domain import export
 from app.services import gradebook
-from tests.dashboards.helpers import T0, add_attempt, make_quiz, spec
+from tests.support.class_data import T0, add_attempt, make_quiz, spec
 
 GOLDEN = Path(__file__).parent / "golden"
 REGENERATE = os.environ.get("HUSTINGS_REGENERATE_GOLDEN") == "1"

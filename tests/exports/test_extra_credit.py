@@ -9,8 +9,8 @@ import pytest
 from app.domain import export
 from app.services import gradebook, marking
 from app.services.marking import GradingError
-from tests.dashboards.helpers import add_attempt, make_quiz, spec
-from tests.exports.lms import canvas_import
+from tests.support.class_data import add_attempt, make_quiz, spec
+from tests.support.lms_import import canvas_import
 
 pytestmark = pytest.mark.both_dbs
 

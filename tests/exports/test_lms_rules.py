@@ -1,5 +1,5 @@
 """Every grade-file point of the issue, checked by reading the file back through the models
-of Canvas's and Moodle's importers in tests/exports/lms.py (each test names the rule it
+of Canvas's and Moodle's importers in tests/support/lms_import.py (each test names the rule it
 relies on: C1–C5 for Canvas, M1–M4 for Moodle)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from app.domain.export import (
     quiz_export,
     stream_csv,
 )
-from tests.exports.lms import canvas_import, moodle_import
+from tests.support.lms_import import canvas_import, moodle_import
 
 ANN = StudentInfo("Ann Points Possible", "ann@x.edu", "S1")
 BOB = StudentInfo("Bob", "bob@x.edu", "S2")

@@ -14,8 +14,8 @@ from app.models import Bank, QuizSlot
 from app.services import analytics, gradebook, quiz_maximum
 from app.services.attempts import start_or_resume, submit
 from app.services.quizzes import DrawRule, QuizError, add_draw
-from tests.dashboards.helpers import spec
-from tests.factories import now
+from tests.support.class_data import spec
+from tests.support.factories import now
 
 pytestmark = pytest.mark.both_dbs
 

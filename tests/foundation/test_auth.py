@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app import create_app
 from app.models import Enrolment, LoginSession, User
-from tests.conftest import TEST_CONFIG
-from tests.factories import PASSWORD
+from tests.support.config import TEST_CONFIG
+from tests.support.factories import PASSWORD
 
 
 def test_login_success_redirects_home(make, client):

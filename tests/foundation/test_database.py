@@ -12,7 +12,7 @@ from app import create_app
 from app.database import declare_write_intent
 from app.extensions import db
 from app.models import Course
-from tests.conftest import TEST_CONFIG
+from tests.support.config import TEST_CONFIG
 
 
 def _read_then_write(app, barrier: threading.Barrier, errors: list[BaseException], immediate: bool):

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from app import create_app
 from app.models import LoginThrottle, User
 from app.services import login_throttle
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 LAB = "192.0.2.10"  # one address for a whole computer lab (NAT)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -17,25 +17,23 @@ from app import create_app
 from app.extensions import db
 from app.models import Attempt, QuestionVersion, Response
 from app.services import skill_totals
-from tests.conftest import PG_ADMIN_URL, TEST_CONFIG, require_postgres
-from tests.factories import Factory, single_choice_spec
+from tests.support.config import TEST_CONFIG
+from tests.support.factories import Factory, single_choice_spec
+from tests.support.postgres import temporary_database
 
 
-def _empty_database(backend: str, tmp_path: Path) -> tuple[str, str | None]:
+@contextmanager
+def _empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'empty.sqlite'}", None
-    require_postgres()
-    name = f"hustings_mig_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    return f"{base}/{name}", name
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    with temporary_database("hustings_mig") as database:
+        yield database.sqlalchemy_url
 
 
 @pytest.mark.both_dbs
 def test_upgrade_empty_database_to_head_matches_models(backend, tmp_path):
-    url, pg_name = _empty_database(backend, tmp_path)
-    try:
+    with _empty_database(backend, tmp_path) as url:
         app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
             upgrade()
@@ -45,18 +43,13 @@ def test_upgrade_empty_database_to_head_matches_models(backend, tmp_path):
                 diff = compare_metadata(context, db.metadata)
             db.engine.dispose()
         assert diff == [], f"models and migrations differ: {diff}"
-    finally:
-        if pg_name:
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
 
 @pytest.mark.both_dbs
 def test_upgrade_backfills_skill_totals_from_attempts_already_there(backend, tmp_path):
     """A database with attempts from before attempt_skill_totals existed gets, on upgrade,
     the rows grading would have written: one per submitted, non-preview attempt."""
-    url, pg_name = _empty_database(backend, tmp_path)
-    try:
+    with _empty_database(backend, tmp_path) as url:
         app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
             upgrade(revision="30dd6cbd6495")
@@ -73,10 +66,6 @@ def test_upgrade_backfills_skill_totals_from_attempts_already_there(backend, tmp
             db.session.rollback()
             db.session.remove()
             db.engine.dispose()
-    finally:
-        if pg_name:
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
 
 def _attempts_at_the_initial_schema() -> dict[str, list[int]]:

@@ -6,8 +6,8 @@ import pytest
 
 from app.extensions import db
 from app.services import marking, quizzes, regrade
-from tests.builder.helpers import add_version, build_world, make_attempt
-from tests.factories import single_choice_spec
+from tests.support.attempt_data import add_version, build_world, make_attempt
+from tests.support.factories import single_choice_spec
 
 pytestmark = pytest.mark.both_dbs
 

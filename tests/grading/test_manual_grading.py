@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Attempt, GradeChange, Response
 from app.services import marking
 from app.services.marking import GradingError
-from tests.builder.helpers import build_world, make_attempt
+from tests.support.attempt_data import build_world, make_attempt
 
 
 @pytest.fixture

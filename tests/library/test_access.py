@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from app import create_app
-from tests.conftest import SessionSyncClient
-from tests.library.conftest import counts, upload
+from tests.support.library import counts
+from tests.support.web import SessionSyncClient, upload
 
 GET_ROUTES = [
     "/teach/library/",

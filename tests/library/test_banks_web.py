@@ -13,8 +13,10 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app.models import Bank, Question, QuestionVersion
-from tests.conftest import TEST_CONFIG
-from tests.library.conftest import BANKS, post_multipart, snapshot, upload
+from tests.support.config import TEST_CONFIG
+from tests.support.library import snapshot
+from tests.support.paths import BANKS
+from tests.support.web import post_multipart, upload
 
 QUESTION = """
   - id: {qid}

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Bank, Question
-from tests.library.conftest import BANKS, SHARED_ARTICLES, counts, snapshot
+from tests.support.library import SHARED_ARTICLES, counts, snapshot
+from tests.support.paths import BANKS, PAGES
 
 BAD = """version: 1
 bank: {id: bad, title: Bad}
@@ -255,9 +256,6 @@ def test_export_gift_unknown_bank(runner: Any) -> None:
     result = runner.invoke(args=["banks", "export-gift", "nope"])
     assert result.exit_code == 1
     assert "no loaded bank has the id 'nope'" in result.output
-
-
-PAGES = Path(__file__).resolve().parents[1] / "pages"
 
 
 @pytest.fixture

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from app.models import Bank
-from tests.library.conftest import post_multipart, snapshot, upload
+from tests.support.library import snapshot
+from tests.support.paths import SHARED
+from tests.support.web import post_multipart, upload
 
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "gift-conformance"
+CONFORMANCE = SHARED / "gift-conformance"
 CASES = sorted(CONFORMANCE.glob("*.gift")) if CONFORMANCE.is_dir() else []
 GIFT = """// [id:q-capital] [tag:literal]
 ::Capital::What is the capital of France? {=Paris#Right ~London#No ~Berlin}

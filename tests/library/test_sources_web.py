@@ -16,7 +16,9 @@ from werkzeug.test import encode_multipart
 from app.domain.banks.articles import parse_source_file
 from app.domain.banks.source_review import text_digest
 from app.models import Paragraph, Source
-from tests.library.conftest import BANKS, SHARED_ARTICLES, counts, snapshot, upload
+from tests.support.library import SHARED_ARTICLES, counts, snapshot
+from tests.support.paths import BANKS
+from tests.support.web import upload
 
 needs_shared = pytest.mark.skipif(
     not SHARED_ARTICLES.is_dir(), reason="shared/articles (the raw articles) is not present"

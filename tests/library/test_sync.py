@@ -13,7 +13,8 @@ from app.cli.banks import load_paths
 from app.domain.banks.schema import load_bank_paths
 from app.models import Attempt, Bank, Question, QuestionVersion, Response
 from app.services.bank_sync import SyncReport, sync_banks
-from tests.library.conftest import BANKS, snapshot
+from tests.support.library import snapshot
+from tests.support.paths import BANKS
 
 pytestmark = pytest.mark.both_dbs
 

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.lti import keys, platforms
 from app.models import LtiContext, LtiPlatform
-from tests.attempts import specs
-from tests.lti.platform import CLIENT_ID, DEPLOYMENT_ID, PlatformServer, form_fields
-from tests.lti.platform import INSTRUCTOR as INSTRUCTOR_ROLES
+from tests.support import specs
+from tests.support.lti_platform import CLIENT_ID, DEPLOYMENT_ID, PlatformServer, form_fields
+from tests.support.lti_platform import INSTRUCTOR as INSTRUCTOR_ROLES
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.lti import keys
 from app.models import LtiContext, LtiResourceLink
-from tests.attempts import specs
-from tests.lti.platform import INSTRUCTOR, LEARNER, form_fields
+from tests.support import specs
+from tests.support.lti_platform import INSTRUCTOR, LEARNER, form_fields
 
 
 def _picker(lms, make, *, accept_multiple=True):

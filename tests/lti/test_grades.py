@@ -20,8 +20,8 @@ from app.models import (
     User,
 )
 from app.services import attempts, marking, regrade
-from tests.attempts import specs
-from tests.lti.platform import INSTRUCTOR, LEARNER
+from tests.support import specs
+from tests.support.lti_platform import INSTRUCTOR, LEARNER
 
 
 def _student(lms, quiz, sub="student-1"):

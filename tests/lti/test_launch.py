@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Course, Enrolment, LtiContext, LtiResourceLink, LtiUser, Role, User
-from tests.attempts import specs
-from tests.lti.platform import INSTRUCTOR, LEARNER
+from tests.support import specs
+from tests.support.lti_platform import INSTRUCTOR, LEARNER
 
 
 def _quiz_in_lms_course(lms, make, client):

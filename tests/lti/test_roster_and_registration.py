@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.lti import keys
 from app.models import Enrolment, LtiContext, LtiDeployment, LtiPlatform, LtiUser, Role, User
-from tests.lti.platform import INSTRUCTOR, LEARNER, form_fields
+from tests.support.lti_platform import INSTRUCTOR, LEARNER, form_fields
 
 ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Course, Enrolment, LtiLaunchState, LtiUser, User
-from tests.attempts import specs
-from tests.lti.platform import CLIENT_ID, INSTRUCTOR, LEARNER, new_key
+from tests.support import specs
+from tests.support.lti_platform import CLIENT_ID, INSTRUCTOR, LEARNER, new_key
 
 
 def _counts() -> tuple[int, int, int, int]:

@@ -18,7 +18,7 @@ from app.models import (
     Response,
     User,
 )
-from tests.factories import single_choice_spec
+from tests.support.factories import single_choice_spec
 
 pytestmark = pytest.mark.both_dbs
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

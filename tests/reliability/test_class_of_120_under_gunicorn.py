@@ -20,10 +20,9 @@ from sqlalchemy import insert
 from app.domain.passwords import hash_password
 from app.extensions import db
 from app.models import Enrolment, Role, User
-from tests import factories
-from tests.attempts import specs
-from tests.reliability.conftest import Deployment, quick_world, report_answers, server_errors
-from tests.reliability.server import Student, attempt_id_from
+from tests.support import factories, specs
+from tests.support.deployment import Deployment, quick_world, report_answers, server_errors
+from tests.support.gunicorn import Student, attempt_id_from
 
 pytestmark = pytest.mark.slow
 STUDENTS = 120

@@ -19,15 +19,10 @@ from app.database import writing
 from app.extensions import db
 from app.models import AttemptState
 from app.services import attempts
-from tests.attempts import specs
-from tests.reliability.conftest import Deployment, quick_world, report_answers
-from tests.reliability.server import (
-    Server,
-    Student,
-    attempt_id_from,
-    block_postgres,
-    unblock_postgres,
-)
+from tests.support import specs
+from tests.support.deployment import Deployment, quick_world, report_answers
+from tests.support.gunicorn import Server, Student, attempt_id_from
+from tests.support.postgres import block_postgres, unblock_postgres
 
 pytestmark = pytest.mark.slow
 

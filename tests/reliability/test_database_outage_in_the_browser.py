@@ -19,22 +19,22 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import Response
-from tests.attempts import specs
-from tests.browser_support import LiveServer
-from tests.conftest import TEST_CONFIG
-from tests.reliability.conftest import quick_world
-from tests.reliability.server import block_postgres, database_url, unblock_postgres
+from tests.support import specs
+from tests.support.browser import LiveServer
+from tests.support.config import TEST_CONFIG
+from tests.support.deployment import quick_world
+from tests.support.postgres import block_postgres, temporary_database, unblock_postgres
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
 def pg_live_server(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
-    with database_url("postgresql", tmp_path) as url:
+    with temporary_database("hustings_rel") as database:
+        url = database.url
         app = create_app(
             {**TEST_CONFIG, "TESTING": False, "WTF_CSRF_ENABLED": True,
-             "RATELIMIT_ENABLED": False,
-             "SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://")},
+             "RATELIMIT_ENABLED": False, "SQLALCHEMY_DATABASE_URI": database.sqlalchemy_url},
             instance_path=tmp_path / "instance",
         )  # fmt: skip
         with app.app_context():

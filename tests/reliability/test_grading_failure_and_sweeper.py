@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Attempt, AttemptState, GradeChange, Response
 from app.services import attempts, scores
-from tests.attempts import specs
-from tests.attempts.conftest import build
+from tests.support import specs
+from tests.support.quiz_setup import build
 
 NOW = datetime(2030, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -126,7 +126,7 @@ def test_serve_keeps_the_app_loggers_on_after_upgrading_the_schema(tmp_path: Any
     """`hustings serve` upgrades first; alembic's fileConfig must not silence our error logs."""
     from app import create_app
     from app.cli import bring_schema_up_to_date
-    from tests.conftest import TEST_CONFIG
+    from tests.support.config import TEST_CONFIG
 
     logging.getLogger("app.services.attempts").disabled = False
     app = create_app(

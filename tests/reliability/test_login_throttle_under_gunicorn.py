@@ -16,9 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests import factories
-from tests.reliability.conftest import Deployment, server_errors
-from tests.reliability.server import Student, block_postgres, free_port, unblock_postgres
+from tests.support import factories
+from tests.support.deployment import Deployment, server_errors
+from tests.support.gunicorn import Student, free_port
+from tests.support.postgres import block_postgres, unblock_postgres
 
 pytestmark = pytest.mark.slow
 

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from app.models import AttemptState
-from tests.attempts import specs
-from tests.reliability.conftest import Deployment, quick_world, report_answers, server_errors
-from tests.reliability.server import Student, attempt_id_from
+from tests.support import specs
+from tests.support.deployment import Deployment, quick_world, report_answers, server_errors
+from tests.support.gunicorn import Student, attempt_id_from
 
 pytestmark = pytest.mark.slow
 BACKENDS = ["sqlite", "postgresql"]

@@ -15,22 +15,21 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import redis
 
 from bench import client, fixture
-from tests.conftest import IN_CI, PG_ADMIN_URL, require_postgres
+from tests.support.config import IN_CI
+from tests.support.paths import ROOT
+from tests.support.postgres import temporary_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
@@ -101,15 +100,8 @@ class Instance:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    require_postgres()
-    name = f"hustings_scale_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with temporary_database("hustings_scale") as database:
+        yield database.url
 
 
 @pytest.fixture

@@ -20,19 +20,19 @@ from itsdangerous import TimestampSigner
 
 from app import create_app
 from app.models import Attempt
-from tests.conftest import SessionSyncClient
-from tests.factories import Factory
-from tests.security.test_access_matrix import build_world
-from tests.security.walk import (
+from tests.support.factories import Factory
+from tests.support.route_walk import (
     World,
     allowed_visitor,
     build_url,
+    build_world,
     csrf_token,
     database_snapshot,
     diff,
     login_with_csrf,
     routes,
 )
+from tests.support.web import SessionSyncClient
 
 ATTACK_FORM = {
     "title": "hijacked", "score": "99", "reason": "because", "value": "a", "seq": "1",

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.extensions import db
 from app.services import attempts
-from tests.attempts import specs
+from tests.support import specs
 
 
 def _take(quiz: Any, student: Any, answer: str) -> None:

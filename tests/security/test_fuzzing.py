@@ -26,9 +26,9 @@ from app.domain.quiz_spec import parse_quiz_spec
 from app.domain.roster import canonical_email, parse_roster
 from app.extensions import db
 from app.services import attempts
-from tests.attempts import specs
-from tests.attempts.conftest import build
-from tests.library.conftest import post_multipart, upload
+from tests.support import specs
+from tests.support.quiz_setup import build
+from tests.support.web import post_multipart, upload
 
 # Characters that matter to the parsers: CSV and YAML syntax, quotes, BOMs, full-width forms.
 NASTY = st.sampled_from(

@@ -11,8 +11,7 @@ import pytest
 from flask import Flask
 
 from app import create_app
-from tests.security.test_access_matrix import World, build_world
-from tests.security.walk import build_url, routes
+from tests.support.route_walk import World, build_url, build_world, routes
 
 PRIVATE_PREFIXES = ("student.", "marking.", "exports.", "dashboards.", "builder.")
 

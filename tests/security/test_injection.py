@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Bank, Question, Source, User
 from app.services import attempts
-from tests.attempts import specs
-from tests.attempts.conftest import build
-from tests.library.conftest import post_multipart, upload
-from tests.security.walk import database_snapshot, diff
+from tests.support import specs
+from tests.support.quiz_setup import build
+from tests.support.route_walk import database_snapshot, diff
+from tests.support.web import post_multipart, upload
 
 GARBAGE = [
     "", "zzz", "name; DROP TABLE user;--", "score desc, (SELECT 1)", "1 OR 1=1", "' OR '1'='1",

@@ -1,6 +1,6 @@
 """Questions and keys never reach a student before they should: not before the quiz opens, not
 before an attempt starts, not before the review policy allows (``never``, ``after_close``), in
-HTML, in JSON replies, or in data attributes. Every secret in tests/attempts/specs.py carries the
+HTML, in JSON replies, or in data attributes. Every secret in tests/support/specs.py carries the
 marker word ZEBRA; prompts are checked by their text.
 """
 
@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attempt, Quiz
-from tests.attempts import specs
-from tests.attempts.conftest import Setup, build
+from tests.support import specs
+from tests.support.quiz_setup import Setup, build
 
 SECRET = specs.SECRET
 PROMPTS = [s["prompt"] for s in specs.all_types()]

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Attempt, Course, Enrolment, GradeChange, Response, Role, User
 from app.services import attempts
-from tests.attempts import specs
-from tests.attempts.conftest import build
-from tests.factories import PASSWORD
+from tests.support import specs
+from tests.support.factories import PASSWORD
+from tests.support.quiz_setup import build
 
 
 def extras(victim: Any = None, attempt: Any = None) -> dict[str, Any]:

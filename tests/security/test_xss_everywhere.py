@@ -28,9 +28,8 @@ from app.models import Bank, Question, QuizSlot, Response, Source
 from app.services import attempts
 from app.services.bank_sync import sync_banks
 from app.services.library import library_sources
-from tests.factories import Factory
-from tests.security.test_access_matrix import World
-from tests.security.walk import build_url, live_markup, routes
+from tests.support.factories import Factory
+from tests.support.route_walk import World, build_url, live_markup, routes
 
 SCRIPT = "<script>alert('xss-script')</script>"
 IMG = "<img src=x onerror=alert('xss-img')>"

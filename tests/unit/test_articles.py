@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,8 +16,8 @@ from app.domain.banks.articles import (
     render_source_file,
     split_sentences,
 )
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).parents[2]
 SHARED_ARTICLES = ROOT.parent / "shared" / "articles"
 SOURCES = ROOT / "question_banks" / "sources"
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.domain.banks.lint import lint_banks
-from tests.unit.test_lint import bank_of, single
+from tests.support.bank_text import bank_of, single
+from tests.support.paths import BANKS
 
 LONG_SECOND = [
     ("Short one", False),
@@ -111,11 +112,10 @@ def test_l014_an_option_quoting_another_items_key() -> None:
 
 
 def test_the_shipped_banks_are_clean_under_the_new_rules() -> None:
-    from pathlib import Path
 
     from app.domain.banks.schema import load_bank_paths
 
-    banks, problems = load_bank_paths([Path(__file__).parents[2] / "question_banks"])
+    banks, problems = load_bank_paths([BANKS])
     assert problems == []
     assert [
         str(p) for p in lint_banks(banks) if p.code in {"L010", "L011", "L012", "L013", "L014"}

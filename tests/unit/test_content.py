@@ -17,8 +17,9 @@ import pytest
 
 from app.domain.banks.lint import lint_banks
 from app.domain.banks.schema import SKILLS, load_bank_paths
+from tests.support.paths import BANKS
 
-BANKS_DIR = Path(__file__).resolve().parents[2] / "question_banks"
+BANKS_DIR = BANKS
 
 ARTICLE_BANKS = {
     # bank id -> (source id, question id prefix)

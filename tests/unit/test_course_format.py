@@ -9,6 +9,7 @@ import pytest
 
 from app.domain.banks import exclusions
 from app.domain.banks.schema import MISREADINGS, load_bank_paths, parse_bank, student_view
+from tests.support.paths import BANKS
 
 HEADER = """\
 version: 1
@@ -170,9 +171,8 @@ def test_the_key_cannot_carry_a_misreading_label() -> None:
 
 
 def test_every_label_is_documented_in_the_readme() -> None:
-    from pathlib import Path
 
-    readme = (Path(__file__).parents[2] / "question_banks" / "README.md").read_text()
+    readme = (BANKS / "README.md").read_text()
     for label in MISREADINGS:
         assert f"| `{label}` |" in readme
 
@@ -273,9 +273,8 @@ def test_draw_comes_up_short_only_when_clashes_leave_too_few() -> None:
 
 
 def _real(qid: str) -> dict:
-    from pathlib import Path
 
-    banks, _ = load_bank_paths([Path(__file__).parents[2] / "question_banks"])
+    banks, _ = load_bank_paths([BANKS])
     return next(q.spec for b in banks for q in b.questions if q.id == qid)
 
 
@@ -308,9 +307,8 @@ def test_gift_round_trip_keeps_rubric_levels_and_misreading_labels() -> None:
 
 
 def _sources():
-    from pathlib import Path
 
-    banks, _ = load_bank_paths([Path(__file__).parents[2] / "question_banks"])
+    banks, _ = load_bank_paths([BANKS])
     return {s for b in banks for s in b.sources}
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,9 @@ from app.domain.banks.gift import (
     parse_gift,
     slugify,
 )
+from tests.support.paths import SHARED
 
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "gift-conformance"
+CONFORMANCE = SHARED / "gift-conformance"
 CASES = sorted(p.stem for p in CONFORMANCE.glob("*.gift")) if CONFORMANCE.is_dir() else []
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 SKILLS = {"literal", "vocabulary", "inference", "argument", "evidence", "rhetoric"}

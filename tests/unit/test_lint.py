@@ -3,63 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from app.domain.banks.lint import LINT_CODES, lint_banks
 from app.domain.banks.schema import Bank, load_bank_file, parse_bank
-
-HEADER = """\
-version: 1
-bank:
-  id: lint-bank
-  title: "Lint bank"
-sources:
-  - id: art
-    title: "Art"
-    publication: "Paper"
-    text: |
-      One. Two.
-
-      Three.
-
-      Four.
-
-      Five.
-questions:
-"""
-
-
-def single(
-    qid: str,
-    options: list[tuple[str, bool]],
-    prompt: str = "Which one?",
-    extra: str = "",
-    evidence: str = "[p1]",
-    skill: str = "literal",
-) -> str:
-    lines = [
-        f"  - id: {qid}",
-        "    type: single",
-        f'    prompt: "{prompt}"',
-        f"    skill: {skill}",
-        "    difficulty: easy",
-        f"    evidence: {evidence}",
-        '    explanation: "Because."',
-    ]
-    if extra:
-        lines.append(extra)
-    lines.append("    options:")
-    lines += [f'      - {{text: "{text}", correct: {str(ok).lower()}}}' for text, ok in options]
-    return "\n".join(lines) + "\n"
-
+from tests.support.bank_text import HEADER, bank_of, single
+from tests.support.paths import BANKS, FIXTURES
 
 GOOD = [("Paris", True), ("Lyon", False), ("Nice", False)]
-
-
-def bank_of(*questions: str) -> Bank:
-    bank, problems = parse_bank(HEADER + "".join(questions), filename="lint.yaml")
-    assert bank is not None, [str(p) for p in problems]
-    return bank
 
 
 def codes(bank: Bank) -> list[tuple[str | None, str | None]]:
@@ -79,7 +28,7 @@ def test_warnings_are_warnings_with_documented_codes() -> None:
         assert problem.code in LINT_CODES
         assert str(problem).startswith("lint.yaml:")
         assert f"warning: {problem.message} [{problem.code}]" in str(problem)
-    readme = (Path(__file__).parents[2] / "question_banks" / "README.md").read_text()
+    readme = (BANKS / "README.md").read_text()
     for code in LINT_CODES:
         assert f"`{code}`" in readme
 
@@ -203,7 +152,7 @@ def test_position_bias_can_be_accepted_by_every_question() -> None:
 
 
 def test_fixture_bank_lints_quietly_except_documented_cases() -> None:
-    bank, _ = load_bank_file(Path(__file__).parent / "fixtures" / "all_types.yaml")
+    bank, _ = load_bank_file(FIXTURES / "all_types.yaml")
     assert bank is not None
     assert codes(bank) == [("fx-short", "L006")]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.domain.allowances import allowance
 from app.domain.attempt_view import answer_display, score_source, shown_state
-from tests.attempts import specs
+from tests.support import specs
 
 
 def test_answers_show_the_words_the_student_saw_not_ids():

@@ -23,8 +23,7 @@ from app.domain.banks.schema import (
     parse_bank,
     student_view,
 )
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.support.paths import BANKS, FIXTURES
 
 HEADER = """\
 version: 1
@@ -179,9 +178,9 @@ def test_content_hash_is_stable_and_changes_with_content() -> None:
 
 
 def test_readme_example_is_valid() -> None:
-    readme = (Path(__file__).parents[2] / "question_banks" / "README.md").read_text()
+    readme = (BANKS / "README.md").read_text()
     example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
-    base = Path(__file__).parents[2] / "question_banks"
+    base = BANKS
     bank, problems = parse_bank(example, filename="example.yaml", base_dir=base)
     assert problems == []
     assert bank is not None
@@ -826,7 +825,7 @@ def test_load_bank_paths_clean_folder(tmp_path: Path) -> None:
 
 
 def test_repository_banks_are_valid() -> None:
-    folder = Path(__file__).parents[2] / "question_banks"
+    folder = BANKS
     _banks, problems = load_bank_paths([folder])
     assert [str(p) for p in problems if p.severity == "error"] == []
 

@@ -169,7 +169,7 @@ def start(quiz_id: int) -> WerkzeugResponse:
 # --- the quiz page ---------------------------------------------------------------------------
 
 
-class _Fragments:
+class FragmentCache:
     """Rendered HTML by key, least recently used out, bounded in entries and in characters.
 
     The quiz page is ~80 KB of markup (the article, and for evidence questions every sentence
@@ -206,7 +206,26 @@ class _Fragments:
             self.used = 0
 
 
-_FRAGMENTS = _Fragments(entries=8192, chars=32_000_000)
+PAGE_CACHE_ENTRIES, PAGE_CACHE_CHARS = 8192, 32_000_000
+_FRAGMENTS = FragmentCache(entries=PAGE_CACHE_ENTRIES, chars=PAGE_CACHE_CHARS)
+
+
+def clear_page_cache() -> None:
+    """Forget every cached quiz-page fragment of this process.
+
+    Keys name database ids, which a real database never reuses; call this when ids are reused
+    for other rows (tables emptied between tests, a database restored under a running process).
+    """
+    _FRAGMENTS.clear()
+
+
+def configure_page_cache(entries: int = PAGE_CACHE_ENTRIES, chars: int = PAGE_CACHE_CHARS) -> None:
+    """Start an empty cache of this process with these bounds; ``0, 0`` turns caching off, so
+    every fragment is rendered afresh (to check that the cache never changes a page)."""
+    global _FRAGMENTS
+    _FRAGMENTS = FragmentCache(entries=entries, chars=chars)
+
+
 _MAX_KEYED_ANSWER = 4096  # longer answers (essays) are rendered each time, not kept
 
 

@@ -16,13 +16,11 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import requests
 from flask import Flask
@@ -31,10 +29,10 @@ from flask_migrate import stamp
 from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db
-from tests import factories
-from tests.conftest import PG_ADMIN_URL, TEST_CONFIG, require_postgres
+from tests.support import factories, postgres
+from tests.support.config import TEST_CONFIG
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -51,39 +49,8 @@ def database_url(backend: str, tmp: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp / 'server.sqlite'}"
         return
-    require_postgres()
-    name = f"hustings_rel_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def pg_name(url: str) -> str:
-    return url.rsplit("/", 1)[1]
-
-
-def block_postgres(url: str) -> None:
-    """Make the database unreachable: no new connections, existing ones terminated."""
-    name = pg_name(url)
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        # CONNECTION LIMIT does not bind superusers; ALLOW_CONNECTIONS binds everyone.
-        conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false CONNECTION LIMIT 0')
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,),
-        )
-
-
-def unblock_postgres(url: str) -> None:
-    name = pg_name(url)
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true CONNECTION LIMIT -1')
+    with postgres.temporary_database("hustings_rel") as database:
+        yield database.url
 
 
 def data_app(url: str, secret: str, instance: Path) -> Flask:

@@ -18,7 +18,7 @@ from app.models import (
     utcnow,
 )
 from app.services import scores
-from tests.factories import Factory, single_choice_spec
+from tests.support.factories import Factory, single_choice_spec
 
 
 def essay_spec(key: str, *, points: float = 4.0) -> dict[str, Any]:

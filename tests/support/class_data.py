@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.models import Attempt, Course, Question, QuestionVersion, Quiz, QuizSlot, Response, User
 from app.services import skill_totals
-from tests.factories import Factory, single_choice_spec
+from tests.support.factories import Factory, single_choice_spec
 
 T0 = datetime(2016, 9, 24, 10, 0, tzinfo=UTC)
 SKILLS = ("literal", "inference", "argument", "rhetoric")

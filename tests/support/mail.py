@@ -1,30 +1,22 @@
-"""A real SMTP server on 127.0.0.1 (aiosmtpd) and an app that sends mail to it."""
+"""A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what the app sends."""
 
 from __future__ import annotations
 
 import email
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
-from flask import Flask
-
-from app import create_app
 from app.services import mail
-from tests.conftest import SessionSyncClient
-from tests.reliability.server import HOST, free_port
 
 PUBLIC_URL = "https://quiz.example.test"
 
 
 @dataclass
 class Mailbox:
-    """What the SMTP server received, as parsed messages."""
+    """What the SMTP server received, as parsed messages (the aiosmtpd handler)."""
 
     messages: list[Message] = field(default_factory=list)
     port: int = 0
@@ -51,32 +43,3 @@ class Mailbox:
         found = re.search(re.escape(PUBLIC_URL) + r"/\S+", body)
         assert found, body
         return found.group(0)
-
-
-@pytest.fixture
-def smtp() -> Iterator[Mailbox]:
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname=HOST, port=box.port)
-    controller.start()
-    try:
-        yield box
-    finally:
-        mail.OUTBOX.wait()
-        controller.stop()
-
-
-@pytest.fixture
-def mail_app(app_config: dict[str, Any], smtp: Mailbox) -> Flask:
-    """The web app with SMTP configured to the test server and a public URL."""
-    web = create_app(
-        {
-            **app_config,
-            "SMTP_HOST": HOST,
-            "SMTP_PORT": smtp.port,
-            "SMTP_SECURITY": "none",
-            "MAIL_FROM": "quiz@example.test",
-            "PUBLIC_URL": PUBLIC_URL,
-        }
-    )
-    web.test_client_class = SessionSyncClient
-    return web

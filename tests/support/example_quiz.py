@@ -19,8 +19,8 @@ from typing import Any
 
 from app.models import Attempt, Bank, Quiz, QuizSlot, Response
 from app.services import skill_totals
-from tests.dashboards.helpers import spec
-from tests.factories import Factory
+from tests.support.class_data import spec
+from tests.support.factories import Factory
 
 T0 = datetime(2016, 9, 26, 9, 0, tzinfo=UTC)
 PENDING = None  # an essay awaiting grading
