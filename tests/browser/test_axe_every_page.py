@@ -91,10 +91,10 @@ def test_axe_finds_nothing_on_any_page(live_server, browser, width):
                 visited.add((rule.endpoint, visitor))
                 for v in run_axe(page):
                     problems.append(f"{width}px {ROLES[visitor]} {url}: {v['id']} {v['nodes']}")
-                if width < 600 and visitor == "owner":
+                if width < 600:  # a phone: wide tables scroll in their own box, not the page
                     wide = page.evaluate("() => document.documentElement.scrollWidth")
                     if wide > width:
-                        problems.append(f"{width}px student {url}: {wide}px wide")
+                        problems.append(f"{width}px {ROLES[visitor]} {url}: {wide}px wide")
         finally:
             context.close()
     missing = {(r.endpoint, v) for r in pages for v in visitors_for(r.endpoint)} - visited
