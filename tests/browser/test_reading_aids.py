@@ -255,6 +255,13 @@ def test_review_marks_only_the_evidence_of_the_question_in_hand(
         assert sorted(ids) == ["kamikaze-p8", "two-coups-p10", "two-coups-p11"]
         assert "evidence for question" in page.locator("#evidence-note").inner_text()
         checked(page)
+        # the note's links reach evidence in the other article's tab
+        show_article(page, width)
+        page.locator("#evidence-note a", has_text="Kamikaze").click()
+        assert page.locator("#tab-kamikaze").get_attribute("aria-selected") == "true"
+        assert page.locator("#kamikaze-p8").is_visible()
+        checked(page)
+        show_questions(page, width)
         rallies = page.locator(f"#q{pos['cmp-ev-rallies']}")
         rallies.locator(".evidence-links a").first.focus()
         ids = page.locator(".para.evidence-hl").evaluate_all("els => els.map(e => e.id)")
