@@ -48,7 +48,15 @@ REQUIRED_PARTS = (
     "demo_answer",
     "bench_answer",
 )
-TEMPLATE_MACROS = ("attributes", "take", "preview", "review", "instructor_answer", "instructor_key")
+TEMPLATE_MACROS = (
+    "attributes",
+    "take",
+    "preview",
+    "review",
+    "instructor_answer",
+    "instructor_key",
+    "marking",
+)
 
 
 class InvalidAnswer(ValueError):

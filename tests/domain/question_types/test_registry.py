@@ -83,6 +83,7 @@ def test_no_page_or_script_tests_a_type_by_name() -> None:
         TEMPLATES / "library" / "question.html",
         TEMPLATES / "builder" / "preview.html",
         TEMPLATES / "dashboards" / "attempt.html",
+        TEMPLATES / "marking" / "response.html",
         ROOT / "app" / "static" / "js" / "attempt.js",
         ROOT / "app" / "domain" / "attempt_view.py",
         ROOT / "app" / "domain" / "grading.py",
