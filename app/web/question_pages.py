@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
+from markupsafe import Markup, escape
 
 from app.domain import question_types
 from app.domain.question_types.numeric import format_number
@@ -38,8 +39,24 @@ def scripts(names: Iterable[str] | None = None) -> list[str]:
     return [SCRIPT_REGISTRY] + [script_of(n) for n in question_types.NAMES if n in wanted]
 
 
+def script_tags() -> Markup:
+    """The ``<script>`` tags of every type's script, built once per app and script root: the
+    attempt page is the hot path, and ten ``url_for`` calls cost more than the page's own work."""
+    cache: dict[str, Markup] = current_app.extensions.setdefault("question_type_script_tags", {})
+    root = request.script_root if request else ""
+    tags = cache.get(root)
+    if tags is None:
+        tags = Markup("\n").join(
+            Markup('<script src="{}" defer></script>').format(escape(url_for("static", filename=p)))
+            for p in scripts()
+        )
+        cache[root] = tags
+    return tags
+
+
 def install(app: Flask) -> None:
     app.jinja_env.globals["question_type"] = macros
     app.jinja_env.globals["question_type_scripts"] = scripts
+    app.jinja_env.globals["question_type_script_tags"] = script_tags
     app.jinja_env.globals["question_type_labels"] = question_types.labels()
     app.jinja_env.filters["number"] = format_number
