@@ -209,6 +209,10 @@ class Bank(db.Model):
     path: Mapped[str] = mapped_column(String(500), default="")
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The bank file's `lint_ignore` / `lint_reason` (not versioned: no attempt depends on them),
+    # kept so that "Download as YAML" writes everything the file had.
+    lint_ignore: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    lint_reason: Mapped[str] = mapped_column(Text, default="")
 
     questions: Mapped[list[Question]] = relationship(back_populates="bank", order_by="Question.id")
 
@@ -233,6 +237,9 @@ class Question(db.Model):
     latest_version: Mapped[int] = mapped_column(Integer, default=1)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The question's `lint_ignore` / `lint_reason`: outside the versioned spec, like exclusions.
+    lint_ignore: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    lint_reason: Mapped[str] = mapped_column(Text, default="")
 
     bank: Mapped[Bank] = relationship(back_populates="questions")
     versions: Mapped[list[QuestionVersion]] = relationship(

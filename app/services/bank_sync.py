@@ -18,8 +18,8 @@ from sqlalchemy import select
 from app.domain.banks.articles import SourceDocument
 from app.domain.banks.background import Note
 from app.domain.banks.exclusions import Exclusion
+from app.domain.banks.schema import BANK_LEVEL, Problem
 from app.domain.banks.schema import Bank as BankFile
-from app.domain.banks.schema import Problem
 from app.extensions import db
 from app.models import (
     CURRENT_VERSION,
@@ -141,6 +141,41 @@ def ownership_problems(banks: Sequence[BankFile]) -> list[Problem]:
     return problems
 
 
+CLI_HINT = "download the bank again, or load with --force to replace it"
+WEB_HINT = "download the bank again, or tick “Replace the library's newer versions” to replace it"
+
+
+def stale_questions(banks: Sequence[BankFile], hint: str = CLI_HINT) -> list[Problem]:
+    """Questions a file would replace although the library has a newer version than the one the
+    file was written from, with different content (an edit made since the download)."""
+    based = {q.id: (b, q) for b in banks for q in b.questions if q.based_on is not None}
+    if not based:
+        return []
+    current = dict(
+        db.session.execute(
+            select(Question.key, QuestionVersion)
+            .join(QuestionVersion, CURRENT_VERSION)
+            .where(Question.key.in_(list(based)))
+        ).all()
+    )
+    problems = []
+    for key, (bank_file, question) in based.items():
+        version = current.get(key)
+        if version is None or question.based_on is None:
+            continue
+        if version.version > question.based_on and version.content_hash != question.content_hash:
+            problems.append(
+                Problem(
+                    bank_file.path,
+                    question.line,
+                    key,
+                    f"the library has version {version.version} of this question, this file was "
+                    f"written from version {question.based_on}: {hint}",
+                )
+            )
+    return sorted(problems, key=lambda p: (p.file, p.line))
+
+
 def sync_banks(
     banks: Sequence[BankFile], *, progress: Callable[[int], None] | None = None
 ) -> SyncReport:
@@ -180,6 +215,8 @@ def sync_banks(
             "".join(q.content_hash for q in bank_file.questions).encode()
         ).hexdigest()
         bank.loaded_at = now
+        bank.lint_ignore = list(bank_file.lint_ignores.get(BANK_LEVEL, ()))
+        bank.lint_reason = bank_file.lint_reasons.get(BANK_LEVEL, "")
         db.session.flush()
         linked = set(
             db.session.scalars(select(BankSource.source_id).where(BankSource.bank_id == bank.id))
@@ -211,6 +248,10 @@ def sync_banks(
                         question, question.latest_version, spec, question_file.content_hash
                     )
                     report.new_versions.append(question_file.id)
+            ignored = list(bank_file.lint_ignores.get(question_file.id, ()))
+            reason = bank_file.lint_reasons.get(question_file.id, "")
+            if question.lint_ignore != ignored or question.lint_reason != reason:
+                question.lint_ignore, question.lint_reason = ignored, reason
             if progress:
                 progress(1)
 

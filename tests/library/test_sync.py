@@ -48,7 +48,8 @@ def edit(folder: Path, name: str, old: str, new: str) -> None:
 
 def without_loaded_at(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Library rows minus the banks' `loaded_at`, the one thing a reload may touch."""
-    return [row[:-1] if row[0] == "bank" else row for row in rows]
+    at = 1 + [c.key for c in Bank.__table__.columns].index("loaded_at")
+    return [row[:at] + row[at + 1 :] if row[0] == "bank" else row for row in rows]
 
 
 def question(db: Any, key: str) -> Question:
