@@ -121,7 +121,9 @@ def banks() -> None:
 @banks.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def check_command(paths: tuple[Path, ...]) -> None:
-    """Validate and lint bank files (no database). Exit 1 on errors, 0 with warnings."""
+    """Validate and lint bank files; change nothing. Exit 1 on errors, 0 with warnings.
+
+    Sources cited by id alone (as in a downloaded bank) are read from the library."""
     found, errors, warnings = check_paths(paths)
     n = sum(len(b.questions) for b in found)
     click.echo(f"{len(found)} bank(s), {n} question(s): {errors} error(s), {warnings} warning(s).")

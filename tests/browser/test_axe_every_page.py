@@ -26,6 +26,7 @@ NOT_PAGES = {
     "exports.gradebook_csv": "CSV download",
     "exports.quiz_csv": "CSV download",
     "library.export_bank": "GIFT download",
+    "library.export_bank_yaml": "YAML download",
     "library.source_file": "article download",
     "lti.jwks": "JSON: the tool's public keys",
     "lti.canvas_config": "JSON: Canvas's tool configuration",

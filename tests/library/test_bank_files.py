@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.models import Bank, Question, QuestionExclusion, QuestionVersion
+from tests.support.factories import single_choice_spec
 from tests.support.library import snapshot
 from tests.support.paths import BANKS, FIXTURES
 from tests.support.web import SessionSyncClient, post_multipart, upload
@@ -331,3 +332,34 @@ def test_the_forced_confirm_needs_a_csrf_token(
     assert ok.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(func.max(Question.latest_version))) == 3
+
+
+def test_a_bank_that_cannot_come_back_unchanged_is_never_handed_out(
+    make: Any, runner: Any, teacher_client: Any, db: Any
+) -> None:
+    """A question citing an article the library lacks could not be loaded back: the download
+    says so instead of giving a file that fails (or makes new versions) on its next load."""
+    bank = Bank(slug="orphan", title="Orphan")
+    db.session.add(bank)
+    db.session.flush()
+    make.question(single_choice_spec("orphan-q"), bank)  # cites `src`, not in the library
+    db.session.commit()
+    cli = runner.invoke(args=["banks", "export-yaml", "orphan"])
+    assert cli.exit_code == 1
+    assert "bank `orphan` cannot be written as a valid file" in cli.output
+    assert "source `src` is not in the library" in cli.output
+    web = teacher_client.get("/teach/banks/orphan/export.yaml")
+    assert web.status_code == 302 and web.headers["Location"].endswith("/teach/banks/orphan")
+    page = html.unescape(teacher_client.get("/teach/banks/orphan").get_data(as_text=True))
+    assert "could not be written as a file that loads back unchanged" in page
+
+
+def test_check_names_a_source_cited_by_id_that_the_library_lacks(
+    runner: Any, db: Any, tmp_path: Path
+) -> None:
+    text = (FIXTURES / "all_types.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "by-id.yaml"
+    path.write_text(text.replace("    file: sources/short-article.md\n", ""), encoding="utf-8")
+    result = runner.invoke(args=["banks", "check", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:7: source `short` is not in the library; import it first" in result.output
