@@ -1,7 +1,7 @@
 """Faults inside the app: one question's grader raising mid-submit, and students who leave.
 
 In-process (the ``client`` serves the real views); the services' own unit tests are in
-tests/attempts/test_services.py, these go through the submit page and the sweeper's timing.
+tests/services/test_attempts.py, these go through the submit page and the sweeper's timing.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""Property tests for the parsers tests/unit/ does not fuzz yet, and for the web forms in front of
+"""Property tests for the parsers tests/domain/ does not fuzz yet, and for the web forms in front of
 every parser: whatever a person types or uploads gets an answer or a specific error, never a
 crash and never a 500.
 
-Already fuzzed elsewhere (not repeated): bank YAML (tests/unit/test_schema.py), GIFT
-(tests/unit/test_gift.py), the article cleaner and source-file round trip
-(tests/unit/test_articles.py), the CSV escaper (tests/unit/test_export.py), graders
-(tests/unit/test_grading.py).
+Already fuzzed elsewhere (not repeated): bank YAML (tests/domain/banks/test_schema.py), GIFT
+(tests/domain/banks/test_gift.py), the article cleaner and source-file round trip
+(tests/domain/banks/test_articles.py), the CSV escaper (tests/domain/test_export.py), graders
+(tests/domain/test_grading.py).
 """
 
 from __future__ import annotations

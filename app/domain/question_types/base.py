@@ -5,8 +5,8 @@ A type is one subclass of ``QuestionType`` in its own module of this package, re
 that lacks one); the others have defaults that suit types without per-attempt orders, aliases or
 page extras. Beside the module, a type has a template of macros
 (``templates/question_types/<type>.html``) and a reader/writer for the attempt page
-(``app/static/js/question_types/<type>.js``); ``tests/unit/test_question_types.py`` checks all
-three for every registered type.
+(``app/static/js/question_types/<type>.js``); ``tests/domain/question_types/test_registry.py``
+checks all three for every registered type.
 
 The objects handed to ``check``, ``gift_read`` and ``gift_write`` (the bank checker, the GIFT
 reader and writer) belong to ``app.domain.banks``: types use their methods and never import

@@ -152,7 +152,7 @@ def test_payloads_come_out_inert_and_accents_survive(
         assert "'\tTab\rPerson" in flat and "O’Brien — Seán" in flat
     else:
         # Their student numbers (+cmd…, -42) could only be written neutralised, which no LMS
-        # matches: those rows are left out and reported (tests/exports/test_lms_rules.py).
+        # matches: those rows are left out and reported (tests/services/test_lms_rules.py).
         assert not any("hyper@" in c or "at@example" in c for c in flat)
     assert "Zoë Ní Dhuibhir" in flat
 

@@ -14,7 +14,7 @@ from app.domain import question_types
 from app.domain.banks import schema
 from app.domain.question_types.base import QuestionType
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "templates"
 SCRIPTS = ROOT / "app" / "static" / "js" / "question_types"
 NAMES = sorted(question_types.NAMES)
