@@ -209,10 +209,6 @@ class Bank(db.Model):
     path: Mapped[str] = mapped_column(String(500), default="")
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The bank file's `lint_ignore` / `lint_reason` (not versioned: no attempt depends on them),
-    # kept so that "Download as YAML" writes everything the file had.
-    lint_ignore: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    lint_reason: Mapped[str] = mapped_column(Text, default="")
 
     questions: Mapped[list[Question]] = relationship(back_populates="bank", order_by="Question.id")
 
@@ -237,9 +233,6 @@ class Question(db.Model):
     latest_version: Mapped[int] = mapped_column(Integer, default=1)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The question's `lint_ignore` / `lint_reason`: outside the versioned spec, like exclusions.
-    lint_ignore: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    lint_reason: Mapped[str] = mapped_column(Text, default="")
 
     bank: Mapped[Bank] = relationship(back_populates="questions")
     versions: Mapped[list[QuestionVersion]] = relationship(
@@ -822,6 +815,22 @@ class QuestionExclusion(db.Model):
     first_key: Mapped[str] = mapped_column(String(120), index=True)
     second_key: Mapped[str] = mapped_column(String(120), index=True)
     declared_by: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class LintIgnore(db.Model):
+    """Linter warnings a bank file accepts (`lint_ignore` with its `lint_reason`), for the whole
+    bank (`question_key` "") or one question. Not versioned, like exclusions: no attempt depends
+    on them. Kept so that "Download as YAML" writes everything the file had; rows belong to the
+    bank and are replaced whenever it is loaded."""
+
+    __tablename__ = "lint_ignore"
+    __table_args__ = (UniqueConstraint("bank_id", "question_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id", ondelete="CASCADE"), index=True)
+    question_key: Mapped[str] = mapped_column(String(120), default="")
+    codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     reason: Mapped[str] = mapped_column(Text, default="")
 
 

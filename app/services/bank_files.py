@@ -16,10 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.domain.banks.articles import SourceDocument
-from app.domain.banks.schema import content_hash, parse_bank
+from app.domain.banks.schema import BANK_LEVEL, content_hash, parse_bank
 from app.domain.banks.writer import BankOut, QuestionOut, bank_out, bank_yaml
 from app.extensions import db
-from app.models import CURRENT_VERSION, Bank, Question, QuestionExclusion, QuestionVersion
+from app.models import (
+    CURRENT_VERSION,
+    Bank,
+    LintIgnore,
+    Question,
+    QuestionExclusion,
+    QuestionVersion,
+)
 from app.services.library import bank_sources, library_sources
 
 CLI_HINT = "download the bank again, or load with --force to replace it"
@@ -58,7 +65,7 @@ class LibrarySources(Mapping[str, SourceDocument]):
 
 def bank_for_export(bank: Bank) -> BankOut:
     """The bank's current questions (retired ones stay out) with what the file keeps beside
-    their specs: version, exclusions declared, lint ignores; three queries in all."""
+    their specs: version, exclusions declared, lint ignores; four queries in all."""
     rows = db.session.execute(
         select(Question, QuestionVersion)
         .join(QuestionVersion, CURRENT_VERSION)
@@ -73,6 +80,10 @@ def bank_for_export(bank: Bank) -> BankOut:
     ):
         other = row.second_key if row.declared_by == row.first_key else row.first_key
         declared.setdefault(row.declared_by, []).append((other, row.reason))
+    ignored = {
+        row.question_key: row
+        for row in db.session.scalars(select(LintIgnore).where(LintIgnore.bank_id == bank.id))
+    }
     cited = {str(s) for _q, v in rows for s in _sources_of(v.spec)}
     linked = [s.slug for s in bank_sources(bank)]
     # the bank's sources, and any source a question cites that the bank lost track of
@@ -87,13 +98,13 @@ def bank_for_export(bank: Bank) -> BankOut:
                 spec=version.spec,
                 version=version.version,
                 excludes=tuple(declared.get(question.key, ())),
-                lint_ignore=tuple(question.lint_ignore or ()),
-                lint_reason=question.lint_reason or "",
+                lint_ignore=_codes(ignored.get(question.key)),
+                lint_reason=_reason(ignored.get(question.key)),
             )
             for question, version in rows
         ),
-        lint_ignore=tuple(bank.lint_ignore or ()),
-        lint_reason=bank.lint_reason or "",
+        lint_ignore=_codes(ignored.get(BANK_LEVEL)),
+        lint_reason=_reason(ignored.get(BANK_LEVEL)),
         header=(
             f"Bank `{bank.slug}` as the Hustings library holds it (current questions only).",
             "`version:` on a question is the library version it was written from: keep it, so",
@@ -101,6 +112,14 @@ def bank_for_export(bank: Bank) -> BankOut:
             "Sources are cited by id: the library holds their text (hustings sources show ID).",
         ),
     )
+
+
+def _codes(row: LintIgnore | None) -> tuple[str, ...]:
+    return tuple(row.codes) if row is not None else ()
+
+
+def _reason(row: LintIgnore | None) -> str:
+    return row.reason if row is not None else ""
 
 
 def _sources_of(spec: Mapping[str, Any]) -> Iterator[str]:

@@ -18,13 +18,14 @@ from sqlalchemy import select
 from app.domain.banks.articles import SourceDocument
 from app.domain.banks.background import Note
 from app.domain.banks.exclusions import Exclusion
-from app.domain.banks.schema import BANK_LEVEL, Problem
 from app.domain.banks.schema import Bank as BankFile
+from app.domain.banks.schema import Problem
 from app.extensions import db
 from app.models import (
     CURRENT_VERSION,
     Bank,
     BankSource,
+    LintIgnore,
     Paragraph,
     Question,
     QuestionExclusion,
@@ -215,8 +216,6 @@ def sync_banks(
             "".join(q.content_hash for q in bank_file.questions).encode()
         ).hexdigest()
         bank.loaded_at = now
-        bank.lint_ignore = list(bank_file.lint_ignores.get(BANK_LEVEL, ()))
-        bank.lint_reason = bank_file.lint_reasons.get(BANK_LEVEL, "")
         db.session.flush()
         linked = set(
             db.session.scalars(select(BankSource.source_id).where(BankSource.bank_id == bank.id))
@@ -248,14 +247,11 @@ def sync_banks(
                         question, question.latest_version, spec, question_file.content_hash
                     )
                     report.new_versions.append(question_file.id)
-            ignored = list(bank_file.lint_ignores.get(question_file.id, ()))
-            reason = bank_file.lint_reasons.get(question_file.id, "")
-            if question.lint_ignore != ignored or question.lint_reason != reason:
-                question.lint_ignore, question.lint_reason = ignored, reason
             if progress:
                 progress(1)
 
         _sync_exclusions(bank, bank_file, report)
+        _sync_lint_ignores(bank, bank_file)
         present = {q.id for q in bank_file.questions}
         for question in db.session.scalars(
             select(Question).where(Question.bank_id == bank.id, Question.retired_at.is_(None))
@@ -337,6 +333,29 @@ def _sync_exclusions(bank: Bank, bank_file: BankFile, report: SyncReport) -> Non
             changed = True
     if changed:
         report.exclusions_changed.append(bank_file.id)
+
+
+def _sync_lint_ignores(bank: Bank, bank_file: BankFile) -> None:
+    """Keep the warnings the file accepts, with their reasons (`""` is the bank's own)."""
+    wanted = {
+        key: (list(codes), bank_file.lint_reasons.get(key, ""))
+        for key, codes in bank_file.lint_ignores.items()
+        if codes
+    }
+    rows = {
+        row.question_key: row
+        for row in db.session.scalars(select(LintIgnore).where(LintIgnore.bank_id == bank.id))
+    }
+    for key, row in rows.items():
+        if key not in wanted:
+            db.session.delete(row)
+        elif (row.codes, row.reason) != wanted[key]:
+            row.codes, row.reason = wanted[key]
+    for key, (codes, reason) in wanted.items():
+        if key not in rows:
+            db.session.add(
+                LintIgnore(bank_id=bank.id, question_key=key, codes=codes, reason=reason)
+            )
 
 
 def _add_version(question: Question, number: int, spec: dict, digest: str) -> None:
