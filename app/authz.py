@@ -1,7 +1,8 @@
 """The one place that decides who may see or change what.
 
 Every loader takes an id from the URL and returns the object only if the current user may act
-on it; otherwise it aborts with 404, so ids of other people's work reveal nothing.
+on it; otherwise it aborts with 404, so ids of other people's work reveal nothing. This module
+decides ownership only: attempts are read (and locked) by ``app.services.attempt_store``.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from datetime import datetime
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from app.database import locked_rows, take_deferred_write_lock
 from app.domain import review
 from app.extensions import db
 from app.models import Attempt, Course, Enrolment, Quiz, Response, Role, User
-from app.services.attempts import ATTEMPT_PAGE, ATTEMPT_ROW_FOR_UPDATE, AttemptPage, AttemptRow
+from app.services import attempt_store, courses
+from app.services.attempt_store import AttemptRecord
 
 
 def _user() -> User:
@@ -87,43 +87,24 @@ def quiz_for_taker(quiz_id: int) -> tuple[Quiz, bool]:
 
 
 def own_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
-    """The current user's own attempt; anyone else's id is a 404.
-
-    ``lock``: read it under a row lock (taking a deferred write lock first), for a view that
-    changes it; the attempt services then use that lock instead of reading it again."""
+    """The current user's own attempt with its quiz (the pages that show scores); anyone
+    else's id is a 404. ``lock``: read under the row lock, for a request that changes it (the
+    attempt services then use that read instead of locking again)."""
     user = _user()
-    if lock:
-        take_deferred_write_lock()
-        attempt = db.session.get(Attempt, attempt_id, with_for_update=True, populate_existing=True)
-    else:  # every page of an attempt shows its quiz
-        attempt = db.session.get(Attempt, attempt_id, options=[joinedload(Attempt.quiz)])
+    attempt = attempt_store.model(attempt_id, lock=lock)
     if attempt is None or attempt.user_id != user.id:
         abort(404)
-    if lock:
-        locked_rows().add(("attempt", attempt.id))
     return attempt
 
 
-def own_attempt_page(attempt_id: int) -> AttemptPage:
-    """The current user's own attempt with its quiz's title, as a plain row (the quiz page);
-    anyone else's id is a 404."""
+def own_attempt_record(attempt_id: int, *, lock: bool = False) -> AttemptRecord:
+    """The current user's own attempt as the store's plain record (the quiz page, the
+    autosave); anyone else's id is a 404. ``lock``: as for ``own_attempt``."""
     user = _user()
-    row = db.session.execute(ATTEMPT_PAGE, {"attempt_id": attempt_id}).first()
-    if row is None or row.user_id != user.id:
+    record = attempt_store.record(attempt_id, lock=lock)
+    if record is None or record.user_id != user.id:
         abort(404)
-    return AttemptPage(*row)
-
-
-def own_attempt_row(attempt_id: int) -> AttemptRow:
-    """The current user's own attempt as a plain row read under the row lock (taking a
-    deferred write lock first), for the autosave; anyone else's id is a 404."""
-    user = _user()
-    take_deferred_write_lock()
-    row = db.session.execute(ATTEMPT_ROW_FOR_UPDATE, {"attempt_id": attempt_id}).first()
-    if row is None or row.user_id != user.id:
-        abort(404)
-    locked_rows().add(("attempt", row.id))
-    return AttemptRow(*row)
+    return record
 
 
 def attempt_for_instructor(attempt_id: int) -> Attempt:
@@ -144,15 +125,7 @@ def response_for_instructor(quiz: Quiz, response_id: int) -> Response:
 
 def student_in_course(course: Course, user_id: int) -> User:
     """A student of ``course`` (for instructor pages about one student)."""
-    user = db.session.scalar(
-        select(User)
-        .join(Enrolment, Enrolment.user_id == User.id)
-        .where(
-            User.id == user_id,
-            Enrolment.course_id == course.id,
-            Enrolment.role == Role.STUDENT,
-        )
-    )
+    user = courses.student_of(course, user_id)
     if user is None:
         abort(404)
     return user

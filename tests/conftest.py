@@ -21,8 +21,7 @@ from sqlalchemy import text
 from app import create_app
 from app.database import declare_write_intent
 from app.extensions import db as _db
-from app.services import attempts, mail
-from app.web.student import views as student_views
+from app.services import attempt_store, mail
 from tests.support import factories, postgres
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, unavailable
 from tests.support.config import TEST_CONFIG
@@ -98,8 +97,7 @@ def empty_all_tables() -> None:
 def clear_process_caches() -> None:
     """Forget what workers keep per process by database id (specs, quiz pages): the next
     test reuses the ids for other rows, which a real database never does."""
-    attempts.clear_caches()
-    student_views.clear_page_cache()
+    attempt_store.clear_caches()
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Highlights: passages a student marks in an article while answering (pure: no Flask, no DB).
 
 A highlight is a character range of one paragraph's text as the page shows it: the sentences
-joined by single spaces, or the paragraph's text when it has no sentences. The page sends
+joined by single spaces, or the paragraph's text when it has no sentences. Offsets count UTF-16
+code units, as the browser's strings do (a character outside the Basic Multilingual Plane counts
+two), so page and server agree on every text. The page sends
 ranges; nothing it sends is trusted: every range is checked against the article the attempt
 shows, overlapping or touching ranges of one paragraph are merged, and an attempt keeps at
 most ``MAX_HIGHLIGHTS``. Highlights are never graded.
@@ -37,6 +39,19 @@ def paragraph_text(sentences: Sequence[str], text: str) -> str:
     return " ".join(sentences) if sentences else text
 
 
+def length(text: str) -> int:
+    """The length of ``text`` as the browser counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def words(text: str, start: int, end: int) -> str | None:
+    """``text[start:end]`` in UTF-16 code units; None when a bound splits a character."""
+    try:
+        return text.encode("utf-16-le")[2 * start : 2 * end].decode("utf-16-le")
+    except UnicodeDecodeError:
+        return None
+
+
 def _int(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise HighlightError(f"The highlight's {what} must be a whole number.")
@@ -67,9 +82,12 @@ def parse_ranges(raw: Any, texts: Mapping[tuple[str, int], str]) -> list[Span]:
         text = texts.get((source, paragraph))
         if text is None:
             raise HighlightError("The highlight names no paragraph of this quiz's articles.")
-        if not 0 <= start < end <= len(text):
+        if not 0 <= start < end <= length(text):
             raise HighlightError("The highlight lies outside its paragraph; reload the page.")
-        if not text[start:end].strip():
+        marked = words(text, start, end)
+        if marked is None:
+            raise HighlightError("The highlight splits a character; select whole words.")
+        if not marked.strip():
             raise HighlightError("Select some words of the article to highlight them.")
         spans.append(Span(source, paragraph, start, end))
     return spans
@@ -106,4 +124,6 @@ def still_matches(span: Span, quote: str, texts: Mapping[tuple[str, int], str]) 
     """Whether a stored highlight still marks the words it marked (its article may have been
     replaced by a new version since): one that does not is left out, never moved."""
     text = texts.get((span.source, span.paragraph))
-    return text is not None and span.end <= len(text) and text[span.start : span.end] == quote
+    return (
+        text is not None and span.end <= length(text) and words(text, span.start, span.end) == quote
+    )

@@ -2,7 +2,10 @@
 
 Services flush and never commit; the view or CLI command that calls them commits. They take
 ``now`` explicitly so that tests, the sweeper and demo scripts can drive time, and they never
-touch the request, so a script can take a quiz with them.
+touch the request, so a script can take a quiz with them. This module holds the rules; every
+statement, lock and cache they use is in ``app.services.attempt_store``, and an attempt is
+passed as the store's ``AttemptRecord`` or, from scripts and the pages that show scores, as the
+ORM ``Attempt``.
 
 Concurrency rules, enforced by the database rather than by hope:
 - one open attempt per student and quiz: the partial unique index ``uq_attempt_one_open``; a
@@ -19,53 +22,41 @@ import logging
 import random
 import re
 import secrets
-import threading
-from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import select
 
-from app.database import locked_rows, take_deferred_write_lock
-from app.domain import deadlines, grade_events, review
+from app.domain import deadlines, grade_events, question_types, review
 from app.domain.allowances import Allowance, allowance
 from app.domain.attempt_view import (
     InvalidAnswer,
     SourceView,
     clean_value,
     evidence_source,
+    form_value,
     from_page,
     is_answered,
     make_layout,
-    note_view,
-    source_view,
 )
 from app.domain.banks import exclusions
 from app.domain.grading import aggregate_attempt_scores
-from app.domain.quiz_articles import articles_to_show, needed_sources, question_sources
+from app.domain.quiz_articles import question_sources
 from app.extensions import db
 from app.models import (
-    CURRENT_VERSION,
     Accommodation,
     Attempt,
     AttemptState,
-    Paragraph,
-    Question,
-    QuestionVersion,
     Quiz,
-    QuizSlot,
-    QuizSource,
     Response,
-    Source,
-    SourceNote,
     User,
 )
+from app.services import attempt_store as store
 from app.services import quizzes, skill_totals
+from app.services.attempt_store import AnyAttempt, AttemptRecord
 from app.services.quiz_maximum import draw_points
 from app.services.scores import (
     auto_mark,
@@ -80,8 +71,8 @@ log = logging.getLogger(__name__)
 __all__ = [
     "AttemptClosed",
     "AttemptError",
-    "AttemptPage",
-    "AttemptRow",
+    "AttemptRecord",
+    "FormSave",
     "GradingFailed",
     "InvalidAnswer",
     "NotAvailable",
@@ -91,6 +82,7 @@ __all__ = [
     "answer",
     "close_overdue",
     "finalise_if_overdue",
+    "save_form",
     "save_response",
     "start_or_resume",
     "submit",
@@ -129,7 +121,7 @@ class GradingFailed(AttemptError):
     status = 500
 
 
-# --- configuration and caches ---------------------------------------------------------------
+# --- configuration --------------------------------------------------------------------------
 
 
 def grace_seconds() -> float:
@@ -137,142 +129,6 @@ def grace_seconds() -> float:
     if has_app_context():
         return float(current_app.config.get("ATTEMPT_GRACE_SECONDS", 60))
     return 60.0
-
-
-class _LRU:
-    """A small thread-safe LRU for immutable things (specs by version id, articles by hash)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        return None
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-# QuestionVersion rows never change once written, so their specs are safe to keep in every
-# process; articles are keyed by their content hash for the same reason.
-_SPECS = _LRU(4096)
-_SOURCES = _LRU(64)
-
-
-def clear_caches() -> None:
-    _SPECS.clear()
-    _SOURCES.clear()
-
-
-def specs_for(version_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Specs by QuestionVersion id, from the cache or one query for the missing ones.
-
-    Treat the returned dicts as read-only: they are shared.
-    """
-    out: dict[int, dict[str, Any]] = {}
-    missing: list[int] = []
-    for vid in set(version_ids):
-        spec = _SPECS.get(vid)
-        if spec is None:
-            missing.append(vid)
-        else:
-            out[vid] = spec
-    if missing:
-        for vid, spec in db.session.execute(
-            select(QuestionVersion.id, QuestionVersion.spec).where(QuestionVersion.id.in_(missing))
-        ):
-            _SPECS.put(vid, spec)
-            out[vid] = spec
-    return out
-
-
-_SOURCE_COLUMNS = (
-    Source.id,
-    Source.slug,
-    Source.title,
-    Source.publication,
-    Source.date,
-    Source.author,
-    Source.url,
-    Source.content_hash,
-    SourceNote.title.label("note_title"),
-    SourceNote.text.label("note_text"),
-    SourceNote.content_hash.label("note_hash"),
-)
-_QUIZ_SOURCES = (  # read on every quiz page: built once
-    select(*_SOURCE_COLUMNS)
-    .join(QuizSource, QuizSource.source_id == Source.id)
-    .outerjoin(SourceNote, SourceNote.source_id == Source.id)
-    .where(QuizSource.quiz_id == bindparam("quiz_id"))
-    .order_by(QuizSource.position, Source.id)
-)
-
-
-def quiz_sources(quiz_id: int, needed: Iterable[str] = ()) -> list[SourceView]:
-    """The quiz's articles in order, paragraphs from the cache when the text is unchanged.
-
-    ``needed``: articles the questions on the page cite (``quiz_articles.needed_sources``); any
-    the quiz's own list leaves out are shown after it, so no question is about a hidden text.
-    """
-    rows = list(db.session.execute(_QUIZ_SOURCES, {"quiz_id": quiz_id}).all())
-    chosen = [r.slug for r in rows]
-    extra = [slug for slug in articles_to_show(chosen, needed) if slug not in chosen]
-    if extra:
-        found = {
-            r.slug: r
-            for r in db.session.execute(
-                select(*_SOURCE_COLUMNS)
-                .outerjoin(SourceNote, SourceNote.source_id == Source.id)
-                .where(Source.slug.in_(extra))
-            )
-        }
-        rows += [found[slug] for slug in extra if slug in found]
-    several = len(rows) > 1
-    out: list[SourceView] = []
-    missing = [
-        r for r in rows if _SOURCES.get((r.id, r.content_hash, r.note_hash, several)) is None
-    ]
-    paragraphs: dict[int, list[tuple[int, str, list[str]]]] = {r.id: [] for r in missing}
-    if missing:
-        for p in db.session.execute(
-            select(Paragraph.source_id, Paragraph.position, Paragraph.text, Paragraph.sentences)
-            .where(Paragraph.source_id.in_([r.id for r in missing]))
-            .order_by(Paragraph.source_id, Paragraph.position)
-        ):
-            paragraphs[p.source_id].append((p.position, p.text, p.sentences or []))
-    for r in rows:
-        key = (r.id, r.content_hash, r.note_hash, several)
-        view = _SOURCES.get(key)
-        if view is None:
-            byline = ", ".join(
-                [x for x in (r.publication, r.date) if x] + [r.author or "author not given"]
-            )
-            note = note_view(r.note_title, r.note_text) if r.note_text else None
-            view = source_view(
-                r.slug, r.title, byline, r.url, paragraphs[r.id], several=several, note=note
-            )
-            _SOURCES.put(key, view)
-        out.append(view)
-    return out
-
-
-def attempt_sources(quiz_id: int, version_ids: Iterable[int]) -> list[SourceView]:
-    """The articles an attempt shows: the quiz's, and every one its questions cite."""
-    specs = specs_for(version_ids)
-    return quiz_sources(quiz_id, needed_sources(specs[v] for v in sorted(specs)))
 
 
 def evidence_refs(spec: dict[str, Any], sources: Sequence[SourceView]) -> list[str]:
@@ -286,11 +142,7 @@ def evidence_refs(spec: dict[str, Any], sources: Sequence[SourceView]) -> list[s
 
 
 def accommodation_for(quiz_id: int, user_id: int) -> Accommodation | None:
-    return db.session.scalar(
-        select(Accommodation).where(
-            Accommodation.quiz_id == quiz_id, Accommodation.user_id == user_id
-        )
-    )
+    return store.accommodation(quiz_id, user_id)
 
 
 def close_time(quiz: Quiz, accommodation: Accommodation | None) -> datetime | None:
@@ -304,31 +156,6 @@ def attempts_limit(quiz: Quiz, accommodation: Accommodation | None) -> int | Non
     if quiz.attempts_allowed == 0:
         return None
     return quiz.attempts_allowed + (accommodation.extra_attempts if accommodation else 0)
-
-
-def open_attempt(quiz_id: int, user_id: int) -> Attempt | None:
-    return db.session.scalar(
-        select(Attempt).where(
-            Attempt.quiz_id == quiz_id,
-            Attempt.user_id == user_id,
-            Attempt.state == AttemptState.IN_PROGRESS,
-        )
-    )
-
-
-def _counted_attempts(quiz_id: int, user_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Attempt)
-            .where(
-                Attempt.quiz_id == quiz_id,
-                Attempt.user_id == user_id,
-                Attempt.is_preview.is_(False),
-            )
-        )
-        or 0
-    )
 
 
 def why_not_start(
@@ -360,8 +187,8 @@ def start_or_resume(quiz: Quiz, user: User, now: datetime, preview: bool = False
     """
     # Count before looking for an open attempt: an attempt another request commits in between
     # is then seen as open (and resumed) rather than only counted (and refused).
-    used = 0 if preview else _counted_attempts(quiz.id, user.id)
-    existing = open_attempt(quiz.id, user.id)
+    used = 0 if preview else store.counted_attempts(quiz.id, user.id)
+    existing = store.open_attempt(quiz.id, user.id)
     if existing is not None:
         finalise_if_overdue(existing, now)
         return existing
@@ -370,14 +197,6 @@ def start_or_resume(quiz: Quiz, user: User, now: datetime, preview: bool = False
         reason = why_not_start(quiz, accommodation, used, now)
         if reason:
             raise NotAvailable(reason)
-    number = (
-        db.session.scalar(
-            select(func.max(Attempt.number)).where(
-                Attempt.quiz_id == quiz.id, Attempt.user_id == user.id
-            )
-        )
-        or 0
-    ) + 1
     deadline = deadlines.compute_deadline(
         now,
         quiz.time_limit_minutes,
@@ -385,73 +204,42 @@ def start_or_resume(quiz: Quiz, user: User, now: datetime, preview: bool = False
         multiplier=accommodation.time_multiplier if accommodation else 1.0,
         extra_minutes=accommodation.extra_minutes if accommodation else 0,
     )
-    seed = secrets.randbelow(2**31 - 1)
-    try:
-        with db.session.begin_nested():
-            attempt = Attempt(
-                quiz_id=quiz.id,
-                user_id=user.id,
-                number=number,
-                state=AttemptState.IN_PROGRESS,
-                is_preview=preview,
-                seed=seed,
-                started_at=now,
-                deadline_at=deadline,
-            )
-            db.session.add(attempt)
-            db.session.flush()
-            count = lay_out(attempt, quiz)
-            if count == 0:
-                raise NotAvailable("This quiz has no questions yet.")
-    except IntegrityError:
-        # Another tab or device started the attempt at the same moment: resume theirs.
-        winner = open_attempt(quiz.id, user.id)
-        if winner is None:
-            raise
-        return winner
-    return attempt
+    attempt = Attempt(
+        quiz_id=quiz.id,
+        user_id=user.id,
+        number=store.next_number(quiz.id, user.id),
+        state=AttemptState.IN_PROGRESS,
+        is_preview=preview,
+        seed=secrets.randbelow(2**31 - 1),
+        started_at=now,
+        deadline_at=deadline,
+    )
+
+    def fill(new: Attempt) -> None:
+        if lay_out(new, quiz) == 0:
+            raise NotAvailable("This quiz has no questions yet.")
+
+    # Another tab or device may start the attempt at the same moment: then theirs is resumed.
+    return store.insert_attempt(attempt, fill)
 
 
 def lay_out(attempt: Attempt, quiz: Quiz) -> int:
     """Create the attempt's empty responses: questions drawn and shuffled with the attempt's
     seed (so the same attempt always gets the same layout), orders stored per response."""
     rng = random.Random(attempt.seed)  # shuffling, not secrecy
-    slots = db.session.scalars(
-        select(QuizSlot).where(QuizSlot.quiz_id == quiz.id).order_by(QuizSlot.position)
-    ).all()
-    latest = CURRENT_VERSION
-    fixed_ids = [s.question_id for s in slots if s.question_id is not None]
-    fixed: dict[int, QuestionVersion] = {}
-    if fixed_ids:
-        fixed = {
-            qv.question_id: qv
-            for qv in db.session.scalars(
-                select(QuestionVersion).join(Question, latest).where(Question.id.in_(fixed_ids))
-            )
-        }
+    slots = store.slots_of(quiz.id)
+    fixed = store.current_versions([s.question_id for s in slots if s.question_id is not None])
     used = set(fixed)
     excluded = quizzes.excluded_by_id()
     # Points per drawn question, by the rule of app.services.quiz_maximum (scaled when they differ).
     each: dict[int, float] = {}
-    entries: list[tuple[QuizSlot, QuestionVersion]] = []
+    entries: list[tuple[Any, Any]] = []
     for slot in slots:
         if slot.question_id is not None:
             if slot.question_id in fixed:
                 entries.append((slot, fixed[slot.question_id]))
             continue
-        stmt = (
-            select(QuestionVersion)
-            .join(Question, latest)
-            .where(Question.bank_id == slot.draw_bank_id, Question.retired_at.is_(None))
-            .order_by(Question.id)
-        )
-        if slot.draw_skill:
-            stmt = stmt.where(QuestionVersion.skill == slot.draw_skill)
-        if slot.draw_difficulty:
-            stmt = stmt.where(QuestionVersion.difficulty == slot.draw_difficulty)
-        if slot.draw_type:
-            stmt = stmt.where(QuestionVersion.type == slot.draw_type)
-        candidates = {qv.question_id: qv for qv in db.session.scalars(stmt)}
+        candidates = store.draw_candidates(slot)
         each[slot.id] = draw_points(slot.points, (qv.points for qv in candidates.values()))[0]
         picked = [
             candidates[question_id]
@@ -469,121 +257,49 @@ def lay_out(attempt: Attempt, quiz: Quiz) -> int:
         rng.shuffle(entries)
     per_page = quiz.questions_per_page or 0
     total = 0.0
+    responses: list[tuple[Response, Any]] = []
     for i, (slot, qv) in enumerate(entries, start=1):
-        _SPECS.put(qv.id, qv.spec)
         points = slot.points if slot.points is not None else each.get(slot.id, qv.points)
         total += points
-        db.session.add(
-            Response(
-                attempt_id=attempt.id,
-                position=i,
-                page=(i - 1) // per_page + 1 if per_page > 0 else 1,
-                slot_id=slot.id,
-                question_version_id=qv.id,
-                max_points=points,
-                layout=make_layout(qv.spec, rng, quiz.shuffle_options),
-                value=None,
-                seq=0,
-            )
+        response = Response(
+            attempt_id=attempt.id,
+            position=i,
+            page=(i - 1) // per_page + 1 if per_page > 0 else 1,
+            slot_id=slot.id,
+            question_version_id=qv.id,
+            max_points=points,
+            layout=make_layout(qv.spec, rng, quiz.shuffle_options),
+            value=None,
+            seq=0,
         )
+        responses.append((response, qv))
     attempt.max_score = round_points(total)
-    db.session.flush()
+    store.add_responses(attempt, responses)
     return len(entries)
 
 
 # --- save ---------------------------------------------------------------------------------------
 
 
-class AttemptRow(NamedTuple):
-    """What a save needs of its attempt, read under the row lock without building an ORM
-    object (``authz.own_attempt_row``): the autosave is the hottest write."""
-
-    id: int
-    user_id: int
-    quiz_id: int
-    state: str
-    deadline_at: datetime | None
-
-
-ATTEMPT_ROW_FOR_UPDATE = (
-    select(Attempt.id, Attempt.user_id, Attempt.quiz_id, Attempt.state, Attempt.deadline_at)
-    .where(Attempt.id == bindparam("attempt_id"))
-    .with_for_update()
-)
-
-
-class AttemptPage(NamedTuple):
-    """The quiz page's view of an attempt and its quiz, read in one plain query
-    (``authz.own_attempt_page``): the page is the most requested one of an exam."""
-
-    id: int
-    user_id: int
-    quiz_id: int
-    quiz_title: str
-    number: int
-    is_preview: bool
-    state: str
-    deadline_at: datetime | None
-    started_at: datetime
-    time_limit_minutes: int | None = None  # the quiz's: None for an untimed quiz (no timer)
-
-    @classmethod
-    def of(cls, attempt: Attempt) -> AttemptPage:
-        return cls(
-            attempt.id,
-            attempt.user_id,
-            attempt.quiz_id,
-            attempt.quiz.title,
-            attempt.number,
-            attempt.is_preview,
-            attempt.state,
-            attempt.deadline_at,
-            attempt.started_at,
-            attempt.quiz.time_limit_minutes,
-        )
-
-
-ATTEMPT_PAGE = (
-    select(*(getattr(Attempt, f) for f in AttemptPage._fields[:3]), Quiz.title)
-    .add_columns(*(getattr(Attempt, f) for f in AttemptPage._fields[4:9]))
-    .add_columns(Quiz.time_limit_minutes)
-    .join(Quiz, Quiz.id == Attempt.quiz_id)
-    .where(Attempt.id == bindparam("attempt_id"))
-)
-
-
-def _lock(attempt: Attempt | AttemptRow) -> None:
-    """Re-read the attempt under a row lock, so saves and submits of it happen one at a time.
-
-    A request that deferred SQLite's write lock (the autosave) takes it here. If the caller
-    already read it under the lock in this transaction (``authz.own_attempt(lock=True)``), that
-    read is current and is used as it is."""
-    if ("attempt", attempt.id) in locked_rows():
-        return
-    assert isinstance(attempt, Attempt), "an AttemptRow is read under the lock"
-    take_deferred_write_lock()
-    db.session.refresh(attempt, with_for_update=True)
-    locked_rows().add(("attempt", attempt.id))
-
-
-def _check_open(attempt: Attempt | AttemptRow, now: datetime) -> None:
+def _check_open(attempt: AnyAttempt, now: datetime) -> None:
+    """Refuse a change to a submitted attempt, or to one past its deadline's grace (which is
+    finalised on the way: the caller commits that). ``attempt`` is read under the lock."""
     if attempt.state != AttemptState.IN_PROGRESS:
         raise AttemptClosed("This attempt has been submitted; answers can no longer be changed.")
     if deadlines.is_overdue(attempt.deadline_at, now, grace_seconds()):
-        if isinstance(attempt, AttemptRow):
-            attempt = db.session.get(Attempt, attempt.id)  # already locked by this transaction
-            assert attempt is not None
         _finalise(attempt, now, "timer")
         raise AttemptClosed(
             "Time is up: this attempt was submitted with the answers saved before the deadline."
         )
 
 
-def lock_open(attempt: Attempt | AttemptRow, now: datetime) -> None:
+def lock_open(attempt: AnyAttempt, now: datetime) -> AnyAttempt:
     """Lock the attempt for a change and refuse it once submitted or out of time (for the
-    reading aids kept with an attempt: flags and highlights)."""
-    _lock(attempt)
+    reading aids kept with an attempt: flags and highlights); returns it as read under the
+    lock."""
+    attempt = store.lock(attempt)
     _check_open(attempt, now)
+    return attempt
 
 
 @dataclass(frozen=True)
@@ -596,33 +312,6 @@ class Saved:
     saved_at: datetime | None
     state: str
 
-
-_responses = Response.__table__
-# The autosave is the hottest write: plain statements, built once, no ORM unit of work.
-_SAVE_READ = select(
-    _responses.c.id,
-    _responses.c.question_version_id,
-    _responses.c.layout,
-    _responses.c.value,
-    _responses.c.seq,
-    _responses.c.saved_at,
-    _responses.c.state,
-    _responses.c.saved_by,
-).where(
-    _responses.c.attempt_id == bindparam("attempt_id"),
-    _responses.c.position == bindparam("position"),
-)
-_SAVE_WRITE = (
-    _responses.update()
-    .where(_responses.c.id == bindparam("response_id"))
-    .values(
-        value=bindparam("new_value", type_=_responses.c.value.type),
-        seq=bindparam("new_seq"),
-        saved_at=bindparam("new_saved_at", type_=_responses.c.saved_at.type),
-        state=bindparam("new_state"),
-        saved_by=bindparam("new_saved_by"),
-    )
-)
 
 # How far one save may move an answer's sequence number past the stored one. A page adds one
 # per change, so this is more edits than any student makes offline; it keeps a forged number
@@ -637,7 +326,7 @@ _STALE_MESSAGE = (
 
 
 def save_response(
-    attempt: Attempt | AttemptRow,
+    attempt: AnyAttempt,
     position: int,
     value: Any,
     seq: Any,
@@ -665,17 +354,13 @@ def save_response(
         raise InvalidAnswer("The save carried no valid base version; reload the page.")
     if saved_by is not None and (not isinstance(saved_by, str) or not _PAGE_ID.fullmatch(saved_by)):
         raise InvalidAnswer("The save carried no valid page id; reload the page.")
-    _lock(attempt)
+    attempt = store.lock(attempt)
     _check_open(attempt, now)
-    row = db.session.execute(_SAVE_READ, {"attempt_id": attempt.id, "position": position}).first()
+    row = store.stored_answer(attempt.id, position)
     if row is None:
         raise UnknownQuestion("There is no such question in this attempt.")
-    spec = specs_for([row.question_version_id])[row.question_version_id]
-    refs = (
-        evidence_refs(spec, quiz_sources(attempt.quiz_id, question_sources(spec)))
-        if spec["type"] == "evidence"
-        else ()
-    )
+    spec = store.specs_for([row.question_version_id])[row.question_version_id]
+    refs = _evidence_refs_of(spec, attempt.quiz_id)
     if page_ids:
         value = from_page(spec, row.layout or {}, value)
     cleaned = clean_value(spec, value, evidence_refs=refs)
@@ -688,20 +373,7 @@ def save_response(
     if seq > row.seq + MAX_SEQ_STEP:
         raise InvalidAnswer("The save's sequence number is out of range; reload the page.")
     state = "answered" if is_answered(cleaned) else "unanswered"
-    db.session.execute(
-        _SAVE_WRITE,
-        {
-            "response_id": row.id,
-            "new_value": cleaned,
-            "new_seq": seq,
-            "new_saved_at": now,
-            "new_state": state,
-            "new_saved_by": saved_by,
-        },
-    )
-    loaded = db.session.identity_map.get(identity_key(Response, row.id))
-    if loaded is not None:
-        db.session.expire(loaded)  # a Response object read earlier must not show the old answer
+    store.write_answer(row.id, cleaned, seq, now, state, saved_by)
     return Saved(position, cleaned, seq, now, state)
 
 
@@ -709,72 +381,111 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def answer(attempt: Attempt, position: int, value: Any, now: datetime) -> Saved:
+def answer(attempt: AnyAttempt, position: int, value: Any, now: datetime) -> Saved:
     """Save ``value`` as the newest answer to question ``position`` (for scripts and the demo,
     which have no tab to keep a sequence number)."""
-    current = db.session.scalar(
-        select(Response.seq).where(Response.attempt_id == attempt.id, Response.position == position)
-    )
+    current = store.stored_answer(attempt.id, position)
     if current is None:
         raise UnknownQuestion("There is no such question in this attempt.")
-    return save_response(attempt, position, value, current + 1, now, page_ids=False)
+    return save_response(attempt, position, value, current.seq + 1, now, page_ids=False)
+
+
+@dataclass
+class FormSave:
+    """What a save of the quiz page's form did: refusals by question, the questions another
+    tab changed (not saved), and the message when the attempt closed on the way."""
+
+    errors: dict[int, str] = field(default_factory=dict)
+    stale: list[int] = field(default_factory=list)
+    closed: str | None = None
+
+
+def save_form(
+    attempt: AnyAttempt, page: int | None, getlist: Callable[[str], list[str]], now: datetime
+) -> FormSave:
+    """Save every question of the posted ``page`` whose answer changed (the page without
+    JavaScript). ``getlist(name)`` gives the form's values of a field (``request.form.getlist``);
+    ``seq-N`` carries the stored version question N's answer was based on. The caller commits,
+    also when the attempt closed (a lazy finalisation happened on the way)."""
+    result = FormSave()
+    for r in responses_of(attempt):
+        if r.page != page:
+            continue
+        spec = store.specs_for([r.question_version_id])[r.question_version_id]
+        try:
+            raw = form_value(spec, r.position, getlist, r.layout or {})
+        except InvalidAnswer as exc:
+            result.errors[r.position] = str(exc)
+            continue
+        base = _form_int(getlist(f"seq-{r.position}"))
+        if base is None:
+            continue
+        try:
+            refs = _evidence_refs_of(spec, attempt.quiz_id)
+            if (
+                clean_value(spec, from_page(spec, r.layout or {}, raw), evidence_refs=refs)
+                == r.value
+            ):
+                continue
+            attempt = store.lock(attempt)
+            save_response(attempt, r.position, raw, max(base, 0) + 1, now)
+        except StaleWrite:
+            result.stale.append(r.position)
+        except AttemptClosed as exc:
+            result.closed = exc.message
+            return result
+        except (InvalidAnswer, AttemptError) as exc:
+            result.errors[r.position] = getattr(exc, "message", str(exc))
+    return result
+
+
+def _form_int(values: list[str]) -> int | None:
+    """The first value as an int, or None (as a form's ``get(name, type=int)``)."""
+    try:
+        return int(values[0]) if values else None
+    except ValueError:
+        return None
+
+
+def _evidence_refs_of(spec: dict[str, Any], quiz_id: int) -> Sequence[str]:
+    """The sentence or paragraph refs an evidence question may cite (none for other types)."""
+    if not question_types.get(spec["type"]).picks_passages:
+        return ()
+    return evidence_refs(spec, store.quiz_sources(quiz_id, question_sources(spec)))
 
 
 # --- submit -----------------------------------------------------------------------------------
 
 
-def submitted_by(attempt: Attempt, now: datetime) -> str:
+def submitted_by(attempt: AnyAttempt, now: datetime) -> str:
     """How a submit by the student at ``now`` ended the attempt: "timer" when its time was up,
     else "student" (never taken from the page, which could claim either)."""
     return "timer" if deadlines.ended_by_time(attempt.deadline_at, now) else "student"
 
 
-def submit(attempt: Attempt, now: datetime, by: str = "student") -> Attempt:
+def submit(attempt: AnyAttempt, now: datetime, by: str = "student") -> Attempt:
     """Finalise the attempt once: grade the saved answers and total them.
 
     Idempotent: submitting a submitted attempt returns it unchanged, so double clicks, two tabs
     and retries all see the same result. If grading raises, everything the submit did is rolled
     back, the attempt is flagged for the instructor and GradingFailed is raised; the caller
-    should commit (to keep the flag) and tell the student their answers are safe.
+    should commit (to keep the flag) and tell the student their answers are safe. Returns the
+    attempt's ORM object, with its scores.
     """
-    _lock(attempt)
-    if attempt.state == AttemptState.SUBMITTED:
-        return attempt
-    _finalise(attempt, now, by)
-    return attempt
+    attempt = store.lock(attempt)
+    if attempt.state != AttemptState.SUBMITTED:
+        _finalise(attempt, now, by)
+    return store.model_of(attempt)
 
 
-_GRADE_READ = (
-    select(
-        _responses.c.id,
-        _responses.c.question_version_id,
-        _responses.c.value,
-        _responses.c.max_points,
-        _responses.c.manual_score,
-        _responses.c.override_score,
-    )
-    .where(_responses.c.attempt_id == bindparam("attempt_id"))
-    .order_by(_responses.c.position)
-)
-_GRADE_WRITE = (
-    _responses.update()
-    .where(_responses.c.id == bindparam("response_id"))
-    .values(
-        auto_score=bindparam("new_auto_score"),
-        state=bindparam("new_state"),
-        feedback=bindparam("new_feedback", type_=_responses.c.feedback.type),
-        score=bindparam("new_score"),
-    )
-)
-
-
-def _finalise(attempt: Attempt, now: datetime, by: str) -> None:
+def _finalise(locked: AnyAttempt, now: datetime, by: str) -> None:
     """Grade every saved answer, then write the grades and totals in a few statements.
 
     Grading runs before anything is written, so a grader that raises leaves the attempt as it
-    was (answers kept) and only flags it."""
-    rows = db.session.execute(_GRADE_READ, {"attempt_id": attempt.id}).all()
-    specs = specs_for(r.question_version_id for r in rows)
+    was (answers kept) and only flags it. ``locked``: read under the row lock."""
+    attempt = store.model_of(locked)
+    rows = store.answers_to_grade(attempt.id)
+    specs = store.specs_for(r.question_version_id for r in rows)
     try:
         marks = [auto_mark(specs[r.question_version_id], r.value, r.max_points) for r in rows]
     except Exception as exc:
@@ -802,13 +513,7 @@ def _finalise(attempt: Attempt, now: datetime, by: str) -> None:
         )
         waits = waits_for_person(mark.state, r.manual_score, r.override_score)
         scored.append((r.question_version_id, score, r.max_points, mark.state, waits))
-    if writes:
-        db.session.execute(_GRADE_WRITE, writes)
-    for r in rows:  # Response objects read earlier must not show the ungraded state
-        loaded = db.session.identity_map.get(identity_key(Response, r.id))
-        if loaded is not None:
-            db.session.expire(loaded)
-    db.session.expire(attempt, ["responses"])
+    store.write_grades(attempt, writes)
     attempt.state = AttemptState.SUBMITTED
     attempt.submitted_at = now
     attempt.submitted_by = by
@@ -821,24 +526,45 @@ def _finalise(attempt: Attempt, now: datetime, by: str) -> None:
     grade_events.attempt_scored(attempt)
 
 
-def is_overdue(attempt: Attempt | AttemptPage, now: datetime) -> bool:
+def is_overdue(attempt: AnyAttempt, now: datetime) -> bool:
     return attempt.state == AttemptState.IN_PROGRESS and deadlines.is_overdue(
         attempt.deadline_at, now, grace_seconds()
     )
 
 
-def finalise_if_overdue(attempt: Attempt, now: datetime) -> bool:
+def finalise_if_overdue(attempt: AnyAttempt, now: datetime) -> bool:
     """Lazily submit an open attempt past its deadline and grace; True when it did.
 
-    A grading failure leaves the attempt open and flagged (and returns False).
+    A grading failure leaves the attempt open and flagged (and returns False). The caller's
+    transaction must be able to write (see ``close_if_lapsed`` for a page that only read).
     """
     if not is_overdue(attempt, now):
         return False
     try:
-        submit(attempt, now, by="timer")
+        submitted = submit(attempt, now, by="timer")
     except GradingFailed:
         return False
-    return attempt.state == AttemptState.SUBMITTED
+    return submitted.state == AttemptState.SUBMITTED
+
+
+def close_if_lapsed(attempt: AnyAttempt, now: datetime) -> bool:
+    """For a page that finds an attempt past its time: switch the request to writing and
+    finalise the attempt (a lazy sweep); True when it was submitted. The caller commits (also
+    on False: a grading failure flags the attempt). A record passed in is then out of date:
+    read it again."""
+    store.write_mode()
+    return finalise_if_overdue(attempt, now)
+
+
+def close_lapsed_in_course(user_id: int, course_id: int, now: datetime) -> bool:
+    """Finalise the user's open attempts in a course whose time ran out, as the course page
+    shows them; True when there were any (the caller commits)."""
+    if not overdue_attempts_of(user_id, course_id, now):
+        return False
+    store.write_mode()  # the page only read so far: read them again under the write lock
+    for attempt in overdue_attempts_of(user_id, course_id, now):
+        finalise_if_overdue(attempt, now)
+    return True
 
 
 def close_overdue(now: datetime) -> list[int]:
@@ -847,18 +573,12 @@ def close_overdue(now: datetime) -> list[int]:
     Idempotent: an attempt is finalised once, with the answers saved so far; running twice, or
     beside a student's own submit, changes nothing more. Returns the ids it finalised.
     """
-    cutoff = now - timedelta(seconds=grace_seconds())
-    cutoff_ids = db.session.scalars(
-        select(Attempt.id)
-        .where(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at < cutoff)
-        .order_by(Attempt.id)
-    ).all()
     closed: list[int] = []
-    for attempt_id in cutoff_ids:
-        attempt = db.session.get(Attempt, attempt_id)
+    for attempt_id in store.open_ids_due_before(now - timedelta(seconds=grace_seconds())):
+        attempt = store.model(attempt_id)
         if attempt is None or not is_overdue(attempt, now):
             continue
-        _lock(attempt)
+        store.lock(attempt)
         if attempt.state != AttemptState.IN_PROGRESS:
             continue
         try:
@@ -984,45 +704,11 @@ def attempt_history(quiz_id: int, user_id: int) -> list[Attempt]:
     )
 
 
-# What the quiz page needs of every response to decide whether its questions block can come
-# from the cache: no answers, layouts or specs are read (or decoded).
-_RESPONSE_STATES = (
-    select(
-        _responses.c.position,
-        _responses.c.page,
-        _responses.c.question_version_id,
-        _responses.c.seq,
-        _responses.c.state,
-        _responses.c.flagged,
-    )
-    .where(_responses.c.attempt_id == bindparam("attempt_id"))
-    .order_by(_responses.c.position)
-)
-
-
-def response_states(attempt_id: int) -> Sequence[Any]:
-    """(position, page, question_version_id, seq, state, flagged) of each response, in order."""
-    return db.session.execute(_RESPONSE_STATES, {"attempt_id": attempt_id}).all()
-
-
-def responses_of(attempt: Attempt | AttemptPage) -> list[Response]:
-    return list(
-        db.session.scalars(
-            select(Response).where(Response.attempt_id == attempt.id).order_by(Response.position)
-        )
-    )
+def responses_of(attempt: AnyAttempt) -> list[Response]:
+    """The attempt's responses in order (ORM objects: every column)."""
+    return store.responses_of(attempt.id)
 
 
 def overdue_attempts_of(user_id: int, course_id: int, now: datetime) -> list[Attempt]:
     """The user's open attempts in a course whose time (and grace) has run out."""
-    open_ones = db.session.scalars(
-        select(Attempt)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(
-            Attempt.user_id == user_id,
-            Quiz.course_id == course_id,
-            Attempt.state == AttemptState.IN_PROGRESS,
-            Attempt.deadline_at.is_not(None),
-        )
-    ).all()
-    return [a for a in open_ones if is_overdue(a, now)]
+    return [a for a in store.open_timed_attempts(user_id, course_id) if is_overdue(a, now)]

@@ -22,6 +22,7 @@ from app.domain.highlights import (
     paragraph_text,
     parse_ranges,
     still_matches,
+    words,
 )
 from app.extensions import db
 from app.models import Attempt, Highlight, Response
@@ -135,7 +136,7 @@ def add_highlights(
                     paragraph=span.paragraph,
                     start_offset=span.start,
                     end_offset=span.end,
-                    quote=texts[(span.source, span.paragraph)][span.start : span.end],
+                    quote=words(texts[(span.source, span.paragraph)], span.start, span.end) or "",
                     created_at=now,
                 )
             )

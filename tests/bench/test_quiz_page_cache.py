@@ -1,4 +1,4 @@
-"""The quiz page's fragment cache (app/web/student/views.py) never changes what is shown.
+"""The quiz page's fragment cache (app/services/attempt_store.py) never changes what is shown.
 
 Fragments are kept per process by a key of everything they show, so the page served from the
 cache must be byte for byte the page rendered afresh, before and after answers change, and an
@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.web.student import views
+from app.services import attempt_store
 from bench import fixture
 
 CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
@@ -45,20 +45,20 @@ def taking(app: Flask, web_app: Flask) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def _default_cache() -> Iterator[None]:
-    views.configure_page_cache()
+    attempt_store.configure_page_cache()
     yield
-    views.configure_page_cache()
+    attempt_store.configure_page_cache()
 
 
 def _uncached() -> None:
-    views.configure_page_cache(entries=0, chars=0)
+    attempt_store.configure_page_cache(entries=0, chars=0)
 
 
 def test_cached_page_is_the_page_rendered_afresh(
     taking: dict[str, Any],
 ) -> None:
     client, attempt_id = taking["clients"][0], taking["attempts"][0]
-    views.clear_page_cache()
+    attempt_store.clear_page_cache()
     cold = _page(client, attempt_id)
     warm = _page(client, attempt_id)
     _uncached()
@@ -70,7 +70,7 @@ def test_a_saved_answer_shows_at_once_and_only_to_its_owner(
 ) -> None:
     quiz = taking["quiz"]
     (mine, theirs), (my_attempt, their_attempt) = taking["clients"], taking["attempts"]
-    views.clear_page_cache()
+    attempt_store.clear_page_cache()
     before_mine, before_theirs = _page(mine, my_attempt), _page(theirs, their_attempt)
     essay = "A long essay. " * 400  # longer than the cache keeps: rendered each time
     for position, value in ((10, fixture.answer_for(quiz.specs[9], 1)), (6, essay)):
@@ -86,7 +86,7 @@ def test_a_saved_answer_shows_at_once_and_only_to_its_owner(
 
 
 def test_the_cache_is_bounded() -> None:
-    cache = views.FragmentCache(entries=3, chars=10)
+    cache = attempt_store.FragmentCache(entries=3, chars=10)
     for key in "abcd":
         cache.put(key, "xy")
     assert cache.get("a") is None and cache.get("d") == "xy"
@@ -99,7 +99,7 @@ def test_a_refused_answer_is_shown_once_and_never_kept(
 ) -> None:
     """The no-JS form's refusal is part of the page it re-renders, not of the cached block."""
     quiz, client, attempt_id = taking["quiz"], taking["clients"][0], taking["attempts"][0]
-    views.clear_page_cache()
+    attempt_store.clear_page_cache()
     before = _page(client, attempt_id)
     single = next(p for p, s in enumerate(quiz.specs, start=1) if s["type"] == "single")
     reply = client.post(
@@ -119,7 +119,7 @@ def test_the_page_block_is_keyed_by_every_answer_of_the_page(
 ) -> None:
     """Two saves of one question give two different pages; the count of answers follows."""
     quiz, client, attempt_id = taking["quiz"], taking["clients"][0], taking["attempts"][0]
-    views.clear_page_cache()
+    attempt_store.clear_page_cache()
     spec = quiz.specs[9]
     pages = []
     for seq in (1, 2):

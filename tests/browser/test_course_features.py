@@ -12,7 +12,7 @@ import pytest
 
 from app.domain.banks.background import Note
 from app.models import Attempt, Response
-from app.services import attempts
+from app.services import attempt_store, attempts
 from app.services.bank_sync import SyncReport, sync_notes
 from tests.support.attempt_data import add_version, build_world, essay_spec, make_attempt
 from tests.support.browser import run_axe
@@ -105,7 +105,7 @@ def test_the_background_note_opens_beside_the_article(live_server, browser):
         SyncReport(),
     )
     live.db.session.commit()
-    attempts.clear_caches()
+    attempt_store.clear_caches()
     attempt = attempts.start_or_resume(w.quiz, w.student, datetime.now(UTC))
     live.db.session.commit()
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})

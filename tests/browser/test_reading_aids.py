@@ -200,6 +200,18 @@ def test_highlights_are_kept_with_the_attempt_and_shown_in_the_review(
         add.click()
         page.wait_for_function("() => document.querySelector('mark.hl').textContent.length > 40")
         assert [h[1:3] for h in highlights_on_server(live, attempt_id)] == [(4, 50)]
+        # without a mouse: a whole paragraph from the list, by keyboard
+        page.locator(".hl-list summary").evaluate("s => s.parentElement.open = true")
+        page.get_by_label("Or highlight a whole paragraph").select_option("p1")
+        page.get_by_role("button", name="Highlight paragraph").press("Enter")
+        page.wait_for_function("() => document.querySelectorAll('mark.hl').length === 2")
+        assert highlights_on_server(live, attempt_id)[0] == (
+            1,
+            0,
+            28,
+            "This is a tale of two coups.",
+        )
+        checked(page)
         # an answer still works beside them; then the review shows them, read-only
         show_questions(page, width)
         page.locator("#q1 input[type=radio]").first.check()
@@ -210,7 +222,9 @@ def test_highlights_are_kept_with_the_attempt_and_shown_in_the_review(
         page.get_by_role("button", name="Submit my answers").click()
         page.wait_for_url(re.compile(r"/result$"))
         show_article(page, width)
-        assert "Parliamentary Labour Party’s chaotic coup" in page.locator("mark.hl").inner_text()
+        marks = page.locator("mark.hl").all_inner_texts()
+        assert marks[0] == "This is a tale of two coups."
+        assert "Parliamentary Labour Party’s chaotic coup" in marks[1]
         assert page.get_by_role("button", name="Highlight selection").count() == 0
         assert page.locator(".hl-remove").count() == 0
         checked(page)
@@ -241,6 +255,13 @@ def test_review_marks_only_the_evidence_of_the_question_in_hand(
         assert sorted(ids) == ["kamikaze-p8", "two-coups-p10", "two-coups-p11"]
         assert "evidence for question" in page.locator("#evidence-note").inner_text()
         checked(page)
+        # the note's links reach evidence in the other article's tab
+        show_article(page, width)
+        page.locator("#evidence-note a", has_text="Kamikaze").click()
+        assert page.locator("#tab-kamikaze").get_attribute("aria-selected") == "true"
+        assert page.locator("#kamikaze-p8").is_visible()
+        checked(page)
+        show_questions(page, width)
         rallies = page.locator(f"#q{pos['cmp-ev-rallies']}")
         rallies.locator(".evidence-links a").first.focus()
         ids = page.locator(".para.evidence-hl").evaluate_all("els => els.map(e => e.id)")

@@ -73,3 +73,14 @@ def test_a_highlight_whose_words_changed_is_left_out():
     assert highlights.still_matches(span, "two", TEXTS)
     assert not highlights.still_matches(span, "owt", TEXTS)
     assert not highlights.still_matches(Span("a", 3, 0, 3), "One", TEXTS)
+
+
+def test_offsets_count_as_the_browser_does():
+    """UTF-16 code units: a character outside the BMP counts two, as in JavaScript."""
+    texts = {("a", 1): "Vote 🗳 now."}
+    assert highlights.length("Vote 🗳 now.") == 12
+    assert parse_ranges([r(start=8, end=11)], texts) == [Span("a", 1, 8, 11)]
+    assert highlights.words("Vote 🗳 now.", 8, 11) == "now"
+    with pytest.raises(HighlightError, match="splits a character"):
+        parse_ranges([r(start=6, end=11)], texts)
+    assert highlights.still_matches(Span("a", 1, 5, 7), "🗳", texts)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.domain.banks.background import load_notes, parse_blocks, parse_note
 from app.extensions import db
 from app.models import SourceNote
-from app.services import attempts
+from app.services import attempt_store, attempts
 from app.services.bank_sync import SyncReport, sync_notes
 from tests.support.paths import BANKS
 from tests.support.quiz_setup import build
@@ -120,7 +120,7 @@ def test_the_quiz_page_shows_the_note_apart_and_escaped(make, login_as, client) 
     )
     sync_notes([note], SyncReport())
     db.session.commit()
-    attempts.clear_caches()
+    attempt_store.clear_caches()
     attempt = attempts.start_or_resume(s.quiz, s.student, datetime.now(UTC))
     db.session.commit()
     login_as(s.student)

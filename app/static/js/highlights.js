@@ -176,6 +176,7 @@
     details.appendChild(summary);
     itemsEl = document.createElement("ul");
     details.appendChild(itemsEl);
+    if (addUrl) { details.appendChild(paragraphPicker()); }
     bar.appendChild(details);
     say = document.createElement("p");
     say.className = "hl-status";
@@ -193,6 +194,55 @@
     head.appendChild(bar);
     var tabs = $(".source-tabs", pane);
     if (tabs) { head.appendChild(tabs); }
+  }
+
+  /* Without a mouse, selecting words in an article is hard: a whole paragraph can be
+     highlighted from a list instead (keyboard and screen reader users). */
+  var paraSelect = null;
+  function paragraphPicker() {
+    var box = document.createElement("div");
+    box.className = "hl-para";
+    paraSelect = document.createElement("select");
+    paraSelect.id = "hl-para-select";
+    var label = document.createElement("label");
+    label.htmlFor = paraSelect.id;
+    label.textContent = "Or highlight a whole paragraph";
+    var several = $all(".source", pane).length > 1;
+    $all(".source", pane).forEach(function (article) {
+      var group = several ? document.createElement("optgroup") : paraSelect;
+      if (several) {
+        group.label = ($(".source-title", article) || {}).textContent || "";
+        paraSelect.appendChild(group);
+      }
+      $all(".para[data-paragraph]", article).forEach(function (para) {
+        var option = document.createElement("option");
+        option.value = para.id;
+        option.textContent = "¶" + para.dataset.paragraph + ": " + excerpt(textNodes($(".ptext", para)).map(function (n) { return n.data; }).join("")).slice(0, 60);
+        group.appendChild(option);
+      });
+    });
+    var go = document.createElement("button");
+    go.type = "button";
+    go.className = "secondary outline hl-para-add";
+    go.textContent = "Highlight paragraph";
+    go.addEventListener("click", function () {
+      var para = document.getElementById(paraSelect.value);
+      if (!para) { return; }
+      var words = textNodes($(".ptext", para)).map(function (n) { return n.data; }).join("");
+      var start = words.length - words.replace(/^\s+/, "").length;
+      var end = words.replace(/\s+$/, "").length;
+      if (end <= start) { return; }
+      go.disabled = true;
+      send("POST", addUrl, { ranges: [{ source: para.dataset.source, paragraph: Number(para.dataset.paragraph), start: start, end: end }] })
+        .then(function (ok) {
+          go.disabled = false;
+          if (ok) { announce("Paragraph " + para.dataset.paragraph + " highlighted. You have " + list.length + " highlight" + (list.length === 1 ? "" : "s") + "."); }
+        });
+    });
+    box.appendChild(label);
+    box.appendChild(paraSelect);
+    box.appendChild(go);
+    return box;
   }
 
   function announce(message) { if (say) { say.textContent = message || ""; } }

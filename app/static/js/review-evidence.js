@@ -39,9 +39,14 @@
       para.insertBefore(tag, num ? num.nextSibling : para.firstChild);
       labels.push(anchor);
     });
-    var links = $all(".evidence-links a", section).map(function (a) { return a.textContent; });
+    // The note names the paragraphs as links: one may be in the other article's tab.
+    var links = $all(".evidence-links a", section);
     note.textContent = "Marked in the article: the evidence for question " + section.id.slice(1) +
-      (links.length ? " (" + links.join(", ") + ")" : "") + ".";
+      (links.length ? ": " : ".");
+    links.forEach(function (a, i) {
+      if (i) { note.appendChild(document.createTextNode(", ")); }
+      note.appendChild(a.cloneNode(true));
+    });
   }
 
   function fromEvent(event) {

@@ -15,16 +15,14 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from app import authz
-from app.database import ensure_write_transaction
 from app.domain import notices
 from app.domain.roster import parse_roster
 from app.extensions import db
-from app.models import Course, Enrolment, Invitation, Role, User
-from app.services import accounts, attempts, mail
+from app.models import Course, Invitation, Role, User
+from app.services import accounts, attempts, courses, mail
 from app.web import links, sessions
 from app.web.courses.forms import CourseForm, JoinForm, RosterForm
 from app.web.forms import CsrfForm
@@ -68,20 +66,7 @@ def teach_index() -> str | Response:
         db.session.commit()
         flash(f"Course created. Students join with the code {course.join_code}.", "success")
         return redirect(url_for("courses.roster", course_id=course.id))
-    students = (
-        select(Enrolment.course_id, func.count().label("n"))
-        .where(Enrolment.role == Role.STUDENT)
-        .group_by(Enrolment.course_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Course, func.coalesce(students.c.n, 0))
-        .join(Enrolment, Enrolment.course_id == Course.id)
-        .outerjoin(students, students.c.course_id == Course.id)
-        .where(Enrolment.user_id == user.id, Enrolment.role == Role.INSTRUCTOR)
-        .order_by(Course.title)
-    ).all()
-    return render_template("courses/teach_index.html", courses=rows, form=form)
+    return render_template("courses/teach_index.html", courses=courses.taught_by(user), form=form)
 
 
 @bp.route("/teach/courses/<int:course_id>/roster", methods=["GET", "POST"])
@@ -110,17 +95,11 @@ def roster(course_id: int) -> str | Response:
 
 
 def _roster_page(course: Course, status: int = 200, **extra: object) -> tuple[str, int]:
-    members = db.session.execute(
-        select(User, Enrolment)
-        .join(Enrolment, Enrolment.user_id == User.id)
-        .where(Enrolment.course_id == course.id)
-        .order_by(Enrolment.role, User.name)
-    ).all()
     extra.setdefault("form", RosterForm())
     return render_template(
         "courses/roster.html",
         course=course,
-        members=members,
+        members=courses.members_of(course),
         invitations=accounts.pending_invitations_of_course(course),
         smtp=mail.SmtpSettings.from_config(current_app.config) is not None,
         csrf_form=CsrfForm(),
@@ -158,14 +137,7 @@ def invitation_link(course_id: int) -> str | Response | tuple[str, int]:
     course = authz.course_for_instructor(course_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
-    invitation_id = _form_id("invitation_id")
-    invitation = db.session.scalar(
-        select(Invitation).where(
-            Invitation.id == (invitation_id or 0),
-            Invitation.course_id == course.id,
-            Invitation.accepted_at.is_(None),
-        )
-    )
+    invitation = courses.pending_invitation(course, _form_id("invitation_id"))
     if invitation is None:
         flash("Choose a pending invitation of this course.", "error")
         return _roster_page(course, status=400)
@@ -190,16 +162,7 @@ def reset_link(course_id: int) -> str | Response | tuple[str, int]:
     course = authz.course_for_instructor(course_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
-    user_id = _form_id("user_id")
-    student = db.session.scalar(
-        select(User)
-        .join(Enrolment, Enrolment.user_id == User.id)
-        .where(
-            User.id == (user_id or 0),
-            Enrolment.course_id == course.id,
-            Enrolment.role == Role.STUDENT,
-        )
-    )
+    student = courses.student_of(course, _form_id("user_id"))
     if student is None:
         flash("Choose a student of this course.", "error")
         return _roster_page(course, status=400)
@@ -235,9 +198,7 @@ def answer_invitation() -> Response:
     invitation_id = _form_id("invitation_id")
     if action not in ("accept", "decline") or invitation_id is None:
         abort(400)
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.id == invitation_id, Invitation.user_id == _me().id)
-    )
+    invitation = courses.invitation_of(_me(), invitation_id)
     if invitation is None:
         abort(404)
     if not invitation.pending:
@@ -277,16 +238,10 @@ def student_index() -> str | Response:
                 db.session.commit()
                 flash(f"You joined {course.title}.", "success")
                 return redirect(url_for("courses.student_course", course_id=course.id))
-    courses = db.session.scalars(
-        select(Course)
-        .join(Enrolment, Enrolment.course_id == Course.id)
-        .where(Enrolment.user_id == user.id)
-        .order_by(Course.title)
-    ).all()
     status = 400 if form.errors else 200
     return render_template(
         "courses/student_index.html",
-        courses=courses,
+        courses=courses.courses_of(user),
         form=form,
         invitations=accounts.pending_invitations_of(user),
         csrf_form=CsrfForm(),
@@ -300,12 +255,8 @@ def student_course(course_id: int) -> str | Response:
     if role == Role.INSTRUCTOR:
         return redirect(url_for("courses.roster", course_id=course.id))
     user, now = _me(), datetime.now(UTC)
-    overdue = attempts.overdue_attempts_of(user.id, course.id, now)
-    if overdue:
-        # Attempts left open past their time are finalised as soon as they are next seen.
-        ensure_write_transaction()
-        for attempt in attempts.overdue_attempts_of(user.id, course.id, now):
-            attempts.finalise_if_overdue(attempt, now)
+    # Attempts left open past their time are finalised as soon as they are next seen.
+    if attempts.close_lapsed_in_course(user.id, course.id, now):
         db.session.commit()
     rows = attempts.course_quizzes(course.id, user, now)
     return render_template("courses/student_course.html", course=course, rows=rows, form=CsrfForm())

@@ -16,7 +16,7 @@ from app.domain import charts
 from app.domain.attempt_view import answer_display, passage_lookup, score_source, shown_state
 from app.extensions import db
 from app.models import Quiz
-from app.services import analytics, attempts
+from app.services import analytics, attempt_store
 from app.web.dashboards.forms import (
     SORT_LABELS,
     ItemsQuery,
@@ -215,7 +215,7 @@ def attempt(attempt_id: int) -> str:
     attempt = authz.attempt_for_instructor(attempt_id)
     responses = analytics.attempt_detail(attempt)
     passage = passage_lookup(
-        attempts.attempt_sources(attempt.quiz_id, [qv.id for _r, qv in responses])
+        attempt_store.attempt_sources(attempt.quiz_id, [qv.id for _r, qv in responses])
     )
     shown = {
         r.id: {

@@ -1,16 +1,13 @@
 """Taking a quiz: start or resume, the quiz page, autosave, submit, results and history.
 
 Views are thin: load and authorize through ``app.authz``, call one service of
-``app.services.attempts``,
-commit, redirect. Nothing of the answer key is put into a page unless ``review_visibility``
-allows it: the quiz page is built from ``attempt_view.question_view`` only.
+``app.services.attempts``, commit, redirect. What the quiz page reads and the fragments it keeps
+come from ``app.services.attempt_store``. Nothing of the answer key is put into a page unless
+``review_visibility`` allows it: the quiz page is built from ``attempt_view.question_view`` only.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,27 +29,22 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import authz
-from app.database import defer_write_lock, ensure_write_transaction
-from app.domain import deadlines
+from app.database import defer_write_lock
+from app.domain import deadlines, question_types
 from app.domain.attempt_view import (
     InvalidAnswer,
     SourceView,
-    clean_value,
-    evidence_source,
-    form_value,
-    from_page,
     is_answered,
-    order_ranks,
     page_value,
     parse_ref,
     question_view,
     review_view,
-    word_count,
 )
 from app.domain.quiz_articles import question_sources, ref_label, short_name
 from app.extensions import db
 from app.models import Attempt, AttemptState, Response, User
-from app.services import attempts, reading_aids
+from app.services import attempt_store, attempts, reading_aids
+from app.services.attempt_store import AttemptRecord
 from app.web.forms import CsrfForm
 from app.web.sessions import json_endpoint, keeps_session_alive
 
@@ -111,10 +103,7 @@ def _load_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
     attempt = authz.own_attempt(attempt_id, lock=lock)
     now = _now()
     if attempts.is_overdue(attempt, now):
-        if not lock:
-            ensure_write_transaction()
-            attempt = authz.own_attempt(attempt_id)
-        if attempts.finalise_if_overdue(attempt, now):
+        if attempts.close_if_lapsed(attempt, now):
             flash("Time is up: your saved answers were submitted.", "warning")
         db.session.commit()
     return attempt
@@ -169,133 +158,46 @@ def start(quiz_id: int) -> WerkzeugResponse:
 # --- the quiz page ---------------------------------------------------------------------------
 
 
-class FragmentCache:
-    """Rendered HTML by key, least recently used out, bounded in entries and in characters.
-
-    The quiz page is ~80 KB of markup (the article, and for evidence questions every sentence
-    of it again), and rendering it was most of the page's cost. Each fragment is a pure
-    function of its key (immutable question version, this attempt's layout, the saved answer
-    and seq, the article text), so it is safe to keep in every process and never goes stale.
-    """
-
-    def __init__(self, entries: int, chars: int) -> None:
-        self.entries, self.chars, self.used = entries, chars, 0
-        self._data: OrderedDict[Any, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> str | None:
-        with self._lock:
-            html = self._data.get(key)
-            if html is not None:
-                self._data.move_to_end(key)
-            return html
-
-    def put(self, key: Any, html: str) -> None:
-        with self._lock:
-            if key in self._data:
-                return
-            self._data[key] = html
-            self.used += len(html)
-            while len(self._data) > self.entries or self.used > self.chars:
-                _, dropped = self._data.popitem(last=False)
-                self.used -= len(dropped)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self.used = 0
-
-
-PAGE_CACHE_ENTRIES, PAGE_CACHE_CHARS = 8192, 32_000_000
-_FRAGMENTS = FragmentCache(entries=PAGE_CACHE_ENTRIES, chars=PAGE_CACHE_CHARS)
-
-
-def clear_page_cache() -> None:
-    """Forget every cached quiz-page fragment of this process.
-
-    Keys name database ids, which a real database never reuses; call this when ids are reused
-    for other rows (tables emptied between tests, a database restored under a running process).
-    """
-    _FRAGMENTS.clear()
-
-
-def configure_page_cache(entries: int = PAGE_CACHE_ENTRIES, chars: int = PAGE_CACHE_CHARS) -> None:
-    """Start an empty cache of this process with these bounds; ``0, 0`` turns caching off, so
-    every fragment is rendered afresh (to check that the cache never changes a page)."""
-    global _FRAGMENTS
-    _FRAGMENTS = FragmentCache(entries=entries, chars=chars)
-
-
-_MAX_KEYED_ANSWER = 4096  # longer answers (essays) are rendered each time, not kept
-
-
-def _sources_key(sources: list[SourceView]) -> tuple[int, ...]:
-    return tuple(hash(s) for s in sources)  # frozen dataclasses: hashed by their whole text
-
-
-def _fragment_key(response: Any, sources_key: tuple[int, ...]) -> tuple[Any, ...] | None:
-    value = json.dumps(response.value, sort_keys=True)
-    if len(value) > _MAX_KEYED_ANSWER:
-        return None
-    layout = json.dumps(response.layout or {}, sort_keys=True)
-    return ("q", response.question_version_id, response.position, response.max_points, layout,
-            value, response.seq, bool(response.flagged), sources_key)  # fmt: skip
-
-
 def _question_html(q: dict[str, Any]) -> Markup:
     """One question of the quiz page, from the cache when nothing it shows has changed."""
-    key = None if q.get("error") else q.get("fragment_key")
-    html = _FRAGMENTS.get(key) if key else None
-    if html is None:
-        html = current_app.jinja_env.get_template("student/_question.html").render(q=q)
-        if key:
-            _FRAGMENTS.put(key, html)
+    html = attempt_store.fragment(
+        None if q.get("error") else q.get("fragment_key"),
+        lambda: current_app.jinja_env.get_template("student/_question.html").render(q=q),
+    )
     return Markup(html)  # noqa: S704 - rendered by the autoescaping template above
 
 
 def _sources_html(sources: list[SourceView]) -> Markup:
     """The reading pane of the quiz page (the articles never change under an attempt)."""
-    key = ("sources", _sources_key(sources))
-    html = _FRAGMENTS.get(key)
-    if html is None:
-        html = current_app.jinja_env.get_template("student/_sources.html").render(sources=sources)
-        _FRAGMENTS.put(key, html)
+    html = attempt_store.fragment(
+        ("sources", attempt_store.sources_key(sources)),
+        lambda: current_app.jinja_env.get_template("student/_sources.html").render(sources=sources),
+    )
     return Markup(html)  # noqa: S704 - rendered by the autoescaping template above
 
 
 def _page_context(
-    attempt: attempts.AttemptPage, page: int | None, *, errors: dict[int, str] | None = None
+    attempt: AttemptRecord, page: int | None, *, errors: dict[int, str] | None = None
 ) -> dict[str, Any]:
     """Everything the quiz page shows. Its questions block is kept per process under a key of
-    what it is made of: the attempt (id and start time fix its questions, points and
-    layouts), the page, each question's version and last accepted seq (every change of an
-    answer raises its seq, and an answer is only ever stored with a seq it alone has), and the
-    articles' text. ``errors`` (the no-JS form's refusals) are shown and never cached."""
-    rows = attempts.response_states(attempt.id)
-    sources = attempts.attempt_sources(attempt.quiz_id, [r.question_version_id for r in rows])
+    what it is made of (``attempt_store.page_key``). ``errors`` (the no-JS form's refusals) are
+    shown and never cached."""
+    rows = attempt_store.response_states(attempt.id)
+    sources = attempt_store.attempt_sources(attempt.quiz_id, [r.question_version_id for r in rows])
     pages = sorted({r.page for r in rows}) or [1]
     if page not in pages:
         page = pages[0]
-    sources_key = _sources_key(sources)
-    key = (
-        "page",
-        attempt.id,
-        attempt.started_at,
-        page,
-        tuple(
-            (r.position, r.question_version_id, r.seq, r.flagged) for r in rows if r.page == page
-        ),
-        sources_key,
-    )
-    html = None if errors else _FRAGMENTS.get(key)
-    if html is None:
+    sources_key = attempt_store.sources_key(sources)
+
+    def render() -> str:
         questions = _question_views(attempt, page, sources, sources_key)
         for q in questions:
             if errors and q["position"] in errors:
                 q["error"] = errors[q["position"]]
-        html = "".join(_question_html(q) for q in questions)
-        if not errors:
-            _FRAGMENTS.put(key, html)
+        return "".join(_question_html(q) for q in questions)
+
+    key = None if errors else attempt_store.page_key(attempt, page, rows, sources_key)
+    html = attempt_store.fragment(key, render)
     now = _now()
     return {
         "attempt": attempt,
@@ -331,14 +233,14 @@ def _navigator(rows: Sequence[Any]) -> list[NavItem]:
 
 
 def _question_views(
-    attempt: attempts.AttemptPage,
+    attempt: AttemptRecord,
     page: int,
     sources: list[SourceView],
     sources_key: tuple[int, ...],
 ) -> list[dict[str, Any]]:
     """The views of one page's questions (built from ``question_view`` only: no key)."""
-    responses = [r for r in attempts.responses_of(attempt) if r.page == page]
-    specs = attempts.specs_for(r.question_version_id for r in responses)
+    responses = [r for r in attempt_store.responses_of(attempt.id) if r.page == page]
+    specs = attempt_store.specs_for(r.question_version_id for r in responses)
     questions = []
     for r in responses:
         spec = specs[r.question_version_id]
@@ -350,21 +252,14 @@ def _question_views(
             flagged=bool(r.flagged),
         )
         _add_choices(view, spec, sources)
-        view["fragment_key"] = _fragment_key(r, sources_key)
+        view["fragment_key"] = attempt_store.question_key(r, sources_key)
         questions.append(view)
     return questions
 
 
 def _add_choices(view: dict[str, Any], spec: dict[str, Any], sources: list[SourceView]) -> None:
-    """Template helpers per type: saved ranks, evidence targets, word counts."""
-    if view["type"] == "ordering":
-        view["ranks"] = order_ranks(view["value"])
-    elif view["type"] == "evidence":
-        source = evidence_source(spec, sources)
-        view["source_view"] = source
-        view["anchor_of"] = {p.number: p.anchor for p in source.paragraphs} if source else {}
-    elif view["type"] == "essay":
-        view["words"] = word_count(view["value"])
+    """Template helpers per type (saved ranks, evidence targets, word counts), and anchors."""
+    question_types.get(view["type"]).page_extras(view, spec, sources)
     source = next((s for s in sources if s.slug == spec.get("source")), None) or (
         sources[0] if sources else None
     )
@@ -377,7 +272,7 @@ def _add_choices(view: dict[str, Any], spec: dict[str, Any], sources: list[Sourc
 def attempt(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     page = request.args.get("page", type=int)
     if request.method == "GET":
-        view = authz.own_attempt_page(attempt_id)
+        view = authz.own_attempt_record(attempt_id)
         if view.state == AttemptState.IN_PROGRESS and not attempts.is_overdue(view, _now()):
             return render_template("student/attempt.html", **_page_context(view, page))
     attempt = _load_attempt(attempt_id)  # finalises it if its time ran out
@@ -385,7 +280,7 @@ def attempt(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
         return redirect(url_for("student.result", attempt_id=attempt.id))
     if request.method == "GET":
         return render_template(
-            "student/attempt.html", **_page_context(attempts.AttemptPage.of(attempt), page)
+            "student/attempt.html", **_page_context(AttemptRecord.of(attempt), page)
         )
     if not CsrfForm().validate_on_submit():
         flash(
@@ -393,21 +288,20 @@ def attempt(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
         )
         return redirect(url_for("student.attempt", attempt_id=attempt.id))
     page = request.form.get("page", type=int)
-    errors, stale, closed = _save_form(attempt)
-    if closed:
-        db.session.commit()
-        flash(closed, "warning")
+    saved = attempts.save_form(attempt, page, request.form.getlist, _now())
+    db.session.commit()  # also when it closed: a lazy finalisation happened on the way
+    if saved.closed:
+        flash(saved.closed, "warning")
         return redirect(url_for("student.result", attempt_id=attempt.id))
-    db.session.commit()
-    if errors:
+    if saved.errors:
         return render_template(
             "student/attempt.html",
-            **_page_context(attempts.AttemptPage.of(attempt), page, errors=errors),
+            **_page_context(AttemptRecord.of(attempt), page, errors=saved.errors),
         ), 400
-    if stale:
+    if saved.stale:
         flash(
-            "Question " + ", ".join(map(str, stale)) + " changed in another tab or window, so "
-            "what this page sent for it was not saved. Check your answer below.",
+            "Question " + ", ".join(map(str, saved.stale)) + " changed in another tab or window, "
+            "so what this page sent for it was not saved. Check your answer below.",
             "warning",
         )
     action = request.form.get("action", "save")
@@ -435,7 +329,7 @@ def attempt(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
         page = pages[max(0, min(i, len(pages) - 1))]
     elif action.startswith("page-") and action[5:].isdigit() and int(action[5:]) in pages:
         page = int(action[5:])
-    if action == "save" and not stale:
+    if action == "save" and not saved.stale:
         flash("Your answers are saved.", "success")
     return redirect(url_for("student.attempt", attempt_id=attempt.id, page=page))
 
@@ -459,47 +353,6 @@ def _toggle_flag(attempt: Attempt, response: Response) -> str | None:
     return None
 
 
-def _save_form(attempt: Attempt) -> tuple[dict[int, str], list[int], str | None]:
-    """Save every question of the posted page whose answer changed (the no-JS path)."""
-    now = _now()
-    page = request.form.get("page", type=int)
-    errors: dict[int, str] = {}
-    stale: list[int] = []
-    for r in attempts.responses_of(attempt):
-        if r.page != page:
-            continue
-        spec = attempts.specs_for([r.question_version_id])[r.question_version_id]
-        try:
-            raw = form_value(spec, r.position, request.form.getlist, r.layout or {})
-        except InvalidAnswer as exc:
-            errors[r.position] = str(exc)
-            continue
-        base = request.form.get(f"seq-{r.position}", type=int)
-        if base is None:
-            continue
-        try:
-            refs = (
-                attempts.evidence_refs(
-                    spec, attempts.quiz_sources(attempt.quiz_id, question_sources(spec))
-                )
-                if spec["type"] == "evidence"
-                else ()
-            )
-            if (
-                clean_value(spec, from_page(spec, r.layout or {}, raw), evidence_refs=refs)
-                == r.value
-            ):
-                continue
-            attempts.save_response(attempt, r.position, raw, max(base, 0) + 1, now)
-        except attempts.StaleWrite:
-            stale.append(r.position)
-        except attempts.AttemptClosed as exc:
-            return errors, stale, exc.message
-        except (InvalidAnswer, attempts.AttemptError) as exc:
-            errors[r.position] = getattr(exc, "message", str(exc))
-    return errors, stale, None
-
-
 @bp.route("/attempts/<int:attempt_id>/responses/<int:position>", methods=["POST"])
 @json_endpoint
 @keeps_session_alive
@@ -513,7 +366,7 @@ def save(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return jsonify(error="bad_request", message="Send the answer as JSON."), 400
-    attempt = authz.own_attempt_row(attempt_id)
+    attempt = authz.own_attempt_record(attempt_id, lock=True)
     try:
         saved = attempts.save_response(
             attempt,
@@ -579,8 +432,8 @@ def flag(attempt_id: int, position: int) -> tuple[WerkzeugResponse, int]:
 
 
 def _attempt_sources(attempt: Attempt) -> list[SourceView]:
-    rows = attempts.response_states(attempt.id)
-    return attempts.attempt_sources(attempt.quiz_id, [r.question_version_id for r in rows])
+    rows = attempt_store.response_states(attempt.id)
+    return attempt_store.attempt_sources(attempt.quiz_id, [r.question_version_id for r in rows])
 
 
 @bp.route("/attempts/<int:attempt_id>/highlights", methods=["POST"])
@@ -694,8 +547,8 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
     sources: list[SourceView] = []
     if shown.details:
         responses = attempts.responses_of(attempt)
-        specs = attempts.specs_for(r.question_version_id for r in responses)
-        sources = attempts.attempt_sources(quiz.id, [r.question_version_id for r in responses])
+        specs = attempt_store.specs_for(r.question_version_id for r in responses)
+        sources = attempt_store.attempt_sources(quiz.id, [r.question_version_id for r in responses])
         for r in responses:
             spec = specs[r.question_version_id]
             view = review_view(

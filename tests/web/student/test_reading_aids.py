@@ -72,6 +72,7 @@ def test_navigator_lists_every_question_with_its_state_across_pages(make, login_
     assert 'href="#q1"' in nav and 'value="goto-5"' in nav and 'href="#q5"' not in nav
 
 
+@pytest.mark.both_dbs
 def test_a_flag_is_kept_with_the_attempt_and_shown_again_on_reload(make, login_as, client):
     s = build(make)
     login_as(s.student)
@@ -142,6 +143,7 @@ def test_flag_of_an_unknown_question_is_a_404(make, login_as, client):
     assert r.status_code == 404 and r.get_json()["error"] == "not_found"
 
 
+@pytest.mark.both_dbs
 def test_only_the_owner_may_flag_or_highlight_and_only_while_open(make, login_as, client):
     s = build(make)
     login_as(s.student)
@@ -245,6 +247,7 @@ def test_a_highlight_is_kept_and_shown_again_on_reload_and_in_the_review(make, l
     assert "It has two sentences." in shown and f"&#34;id&#34;: {h['id']}" in shown
 
 
+@pytest.mark.both_dbs
 def test_overlapping_highlights_merge_and_one_can_be_removed(make, login_as, client):
     s = build(make, [specs.single()])
     login_as(s.student)
