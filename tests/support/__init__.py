@@ -7,7 +7,9 @@
   question spec of each type; ``quiz_setup``: a course, a student and a quiz of every type.
 - ``attempt_data``, ``class_data``, ``example_quiz``: attempts and classes made with the models,
   for marking, dashboards and exports.
-- ``library``: the shipped question banks and row snapshots; ``bank_text``: banks as YAML text;
+- ``library``: the shipped question banks, row snapshots, the library's versions, exclusions
+  and lint ignores (``library_state``), an editable copy of the every-type bank;
+  ``bank_text``: banks as YAML text;
   ``web``: request helpers (a session-syncing client, CSRF tokens, multipart uploads).
 - Live servers: ``browser`` (a threaded werkzeug server and Chromium helpers; ``student_pages``
   for the student's pages at phone and desktop widths), ``gunicorn``
