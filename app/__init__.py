@@ -28,7 +28,7 @@ from app.database import (
 from app.domain import passwords
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.services import mail
-from app.web import BLUEPRINTS, links, sessions
+from app.web import BLUEPRINTS, links, question_pages, sessions
 from app.web.input import (
     BAD_VALUE_MESSAGE,
     BadInput,
@@ -94,6 +94,7 @@ def create_app(
         raise RuntimeError(f"configuration: {exc}") from exc
     app.jinja_env.globals["external_url"] = links.external_url
     app.jinja_env.globals["has_public_url"] = links.has_public_url
+    question_pages.install(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]

@@ -20,6 +20,7 @@ from flask import current_app
 from flask_migrate import stamp
 from sqlalchemy import func, insert, select
 
+from app.domain import question_types
 from app.domain.attempt_view import clean_value, make_layout
 from app.services import accounts
 
@@ -83,32 +84,11 @@ def create_schema() -> None:
 
 def answer_for(spec: dict[str, Any], variant: int, source_slug: str = SOURCE_SLUG) -> Any:
     """A valid answer of ``spec``'s type; ``variant`` changes it, so saves can be told apart."""
-    kind = spec["type"]
-    if kind == "single":
-        options = spec["options"]
-        return options[variant % len(options)]["id"]
-    if kind == "multiple":
-        ids = [o["id"] for o in spec["options"]]
-        return sorted({ids[variant % len(ids)], ids[(variant + 1) % len(ids)]})
-    if kind == "truefalse":
-        return variant % 2 == 0
-    if kind == "short":
-        return f"answer {variant}"
-    if kind == "essay":
-        return f"Essay draft {variant}: the author argues that the challenge was doomed."
-    if kind == "matching":
-        pairs = [p["id"] for p in spec["pairs"]]
-        shift = variant % len(pairs)
-        return {p: pairs[(i + shift) % len(pairs)] for i, p in enumerate(pairs)}
-    if kind == "ordering":
-        items = [i["id"] for i in spec["items"]]
-        shift = variant % len(items)
-        return items[shift:] + items[:shift]
-    if kind == "evidence":
-        slug = spec.get("source") or source_slug
-        ref = f"{slug}:p{1 + variant % 3}"
-        return [ref + ".s1" if spec.get("select") == "sentence" else ref]
-    raise ValueError(f"no bench answer for type {kind}")
+    try:
+        kind = question_types.get(spec["type"])
+    except ValueError:
+        raise ValueError(f"no bench answer for type {spec['type']}") from None
+    return kind.bench_answer(spec, variant, source_slug)
 
 
 def _insert_ids(model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -270,7 +250,7 @@ def open_attempts(
                 value = None
                 if answered:
                     raw = answer_for(spec, n + p)
-                    refs = raw if spec["type"] == "evidence" else ()
+                    refs = raw if question_types.get(spec["type"]).picks_passages else ()
                     value = clean_value(spec, raw, evidence_refs=refs)
                 responses.append(
                     {

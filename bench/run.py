@@ -730,6 +730,7 @@ def verify_stampede(app: Any, stats: StampedeStats) -> tuple[int, int]:
     """(answers acknowledged but not in the database, attempts not submitted), read afresh."""
     from sqlalchemy import select
 
+    from app.domain import question_types
     from app.domain.attempt_view import clean_value
     from app.extensions import db
     from app.models import Attempt, QuestionVersion, Response
@@ -753,7 +754,7 @@ def verify_stampede(app: Any, stats: StampedeStats) -> tuple[int, int]:
                 not_submitted += 1
             for position, value in answers.items():
                 got, spec = stored.get((attempt_id, position), (None, None))
-                refs = value if spec and spec["type"] == "evidence" else ()
+                refs = value if spec and question_types.get(spec["type"]).picks_passages else ()
                 if spec is None or got != clean_value(spec, value, evidence_refs=refs):
                     lost += 1
         db.session.remove()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,19 +18,27 @@ from typing import Any
 from app.domain.banks import rubrics
 from app.domain.banks.background import Block, parse_blocks
 from app.domain.banks.schema import student_view
-from app.domain.text import find_problem
+from app.domain.question_types import get as question_type
+from app.domain.question_types.base import InvalidAnswer
+from app.domain.question_types.essay import MAX_ESSAY_CHARS, word_count
+from app.domain.question_types.evidence import evidence_source
+from app.domain.question_types.ordering import order_ranks, ranks_to_order
+from app.domain.question_types.short import MAX_SHORT_CHARS
 
-MAX_SHORT_CHARS = 2_000
-MAX_ESSAY_CHARS = 100_000
+__all__ = [
+    "MAX_ESSAY_CHARS",
+    "MAX_SHORT_CHARS",
+    "InvalidAnswer",
+    "evidence_source",
+    "order_ranks",
+    "ranks_to_order",
+    "word_count",
+]
 _MENTION_RE = re.compile(
     r"\bparagraphs?\s+(\d{1,4}(?:\s*(?:,|and|or|&|to|-|–)\s*\d{1,4})*)", re.IGNORECASE
 )
 _NUMBER_RE = re.compile(r"\d{1,4}")
 _TAG_RE = re.compile(r"<[^>]*>")
-
-
-class InvalidAnswer(ValueError):
-    """An answer of the wrong shape for its question; the message is shown to the student."""
 
 
 # --- sources ------------------------------------------------------------------------------
@@ -106,15 +113,6 @@ def source_view(
     )
 
 
-def evidence_source(spec: Mapping[str, Any], sources: Sequence[SourceView]) -> SourceView | None:
-    """The article an evidence question picks from: its own source, else the quiz's first."""
-    slug = spec.get("source")
-    for source in sources:
-        if source.slug == slug:
-            return source
-    return sources[0] if sources else None
-
-
 def parse_ref(ref: str) -> tuple[str, int, int | None] | None:
     """``"slug:p4.s2"`` → ``("slug", 4, 2)``; None when it is not a ref."""
     m = re.fullmatch(r"([a-z0-9][a-z0-9_-]*):p(\d{1,6})(?:\.s(\d{1,6}))?", ref)
@@ -134,61 +132,14 @@ def make_layout(
     Ordering items are always shuffled (their file order *is* the key); options only when the
     quiz shuffles options.
     """
-    qtype = spec.get("type")
-    layout: dict[str, Any] = {}
-    if qtype in ("single", "multiple"):
-        ids = [o["id"] for o in spec["options"]]
-        if shuffle_options:
-            rng.shuffle(ids)
-        layout["options"] = ids
-    elif qtype == "matching":
-        pairs = [p["id"] for p in spec["pairs"]]
-        choices = [c["id"] for c in student_view(dict(spec))["choices"]]
-        if shuffle_options:
-            rng.shuffle(pairs)
-            rng.shuffle(choices)
-        layout["pairs"] = pairs
-        layout["choices"] = choices
-        layout["alias"] = _aliases(choices, rng)
-    elif qtype == "ordering":
-        items = [i["id"] for i in spec["items"]]
-        if len(items) > 1:
-            original = list(items)
-            for _ in range(10):  # never show the key order itself
-                rng.shuffle(items)
-                if items != original:
-                    break
-        layout["items"] = items
-        layout["alias"] = _aliases(items, rng)
-    return layout
-
-
-def _aliases(ids: Sequence[str], rng: random.Random) -> dict[str, str]:
-    """Opaque per-attempt names for ids that would reveal the key on the page.
-
-    A matching choice's id is its pair's id, and ordering item ids run in the key's order; the
-    page only ever sees these random aliases, mapped back by ``from_page`` when answers arrive.
-    """
-    tokens: set[str] = set()
-    while len(tokens) < len(ids):
-        tokens.add(f"x{rng.getrandbits(40):010x}")
-    return dict(zip(ids, sorted(tokens, key=lambda _t: rng.random()), strict=True))
-
-
-def _alias(layout: Mapping[str, Any]) -> dict[str, str]:
-    return dict(layout.get("alias") or {})
+    return question_type(spec.get("type")).make_layout(spec, rng, shuffle_options)
 
 
 def page_value(spec: Mapping[str, Any], layout: Mapping[str, Any], value: Any) -> Any:
     """A stored answer as the page names things (aliases for matching choices/ordering items)."""
-    alias = _alias(layout)
-    if not alias or value is None:
+    if value is None:
         return value
-    if spec.get("type") == "matching" and isinstance(value, dict):
-        return {k: alias.get(v, v) for k, v in value.items()}
-    if spec.get("type") == "ordering" and isinstance(value, list):
-        return [alias.get(v, v) if isinstance(v, str) else v for v in value]
-    return value
+    return question_type(spec.get("type")).page_value(layout, value)
 
 
 def from_page(spec: Mapping[str, Any], layout: Mapping[str, Any], raw: Any) -> Any:
@@ -197,29 +148,9 @@ def from_page(spec: Mapping[str, Any], layout: Mapping[str, Any], raw: Any) -> A
     Anything that is not an alias (a spec id typed in by hand, say) becomes an id no question
     has, so ``clean_value`` refuses it: matching "1" to "1" must not score without knowing.
     """
-    back = {token: real for real, token in _alias(layout).items()}
-    if not back or raw is None:
+    if raw is None:
         return raw
-
-    def real(v: Any) -> Any:
-        return back.get(v, "\x00not-offered") if isinstance(v, str) and v else v
-
-    if spec.get("type") == "matching" and isinstance(raw, dict):
-        return {k: real(v) for k, v in raw.items()}
-    if spec.get("type") == "ordering" and isinstance(raw, list):
-        return [real(v) for v in raw]
-    return raw
-
-
-def _ordered(
-    entries: Sequence[Mapping[str, Any]], ids: Sequence[str] | None
-) -> list[dict[str, Any]]:
-    by_id = {e["id"]: dict(e) for e in entries}
-    if not ids:
-        return list(by_id.values())
-    out = [by_id[i] for i in ids if i in by_id]
-    out.extend(v for k, v in by_id.items() if k not in set(ids))
-    return out
+    return question_type(spec.get("type")).from_page(layout, raw)
 
 
 def plain_text(html_text: str) -> str:
@@ -244,22 +175,7 @@ def question_view(
     view["position"] = position
     view["max_points"] = max_points
     view["mentions"] = paragraph_mentions(view.get("prompt") or "")
-    qtype = view.get("type")
-    if qtype in ("single", "multiple"):
-        view["options"] = _ordered(view["options"], layout.get("options"))
-    elif qtype == "matching":
-        alias = _alias(layout)
-        view["pairs"] = _ordered(view["pairs"], layout.get("pairs"))
-        view["choices"] = [
-            {**c, "id": alias.get(c["id"], c["id"])}
-            for c in _ordered(view["choices"], layout.get("choices"))
-        ]
-    elif qtype == "ordering":
-        alias = _alias(layout)
-        view["items"] = [
-            {**i, "id": alias.get(i["id"], i["id"])}
-            for i in _ordered(view["items"], layout.get("items"))
-        ]
+    question_type(view.get("type")).arrange(view, layout)
     return view
 
 
@@ -284,69 +200,11 @@ def clean_value(spec: Mapping[str, Any], raw: Any, *, evidence_refs: Iterable[st
     """
     if raw is None or raw == "" or raw == [] or raw == {}:
         return None
-    qtype = spec.get("type")
-    if qtype == "single":
-        ids = {o["id"] for o in spec["options"]}
-        if not isinstance(raw, str) or raw not in ids:
-            raise InvalidAnswer("Choose one of the options.")
-        return raw
-    if qtype == "multiple":
-        ids = [o["id"] for o in spec["options"]]
-        return _subset(raw, ids, "Choose among the options.")
-    if qtype == "truefalse":
-        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
-            return raw.strip().lower() == "true"
-        if not isinstance(raw, bool):
-            raise InvalidAnswer("Choose true or false.")
-        return raw
-    if qtype in ("short", "essay"):
-        if not isinstance(raw, str):
-            raise InvalidAnswer("Type your answer as text.")
-        limit = MAX_SHORT_CHARS if qtype == "short" else MAX_ESSAY_CHARS
-        if len(raw) > limit:
-            raise InvalidAnswer(f"The answer is too long (at most {limit:,} characters).")
-        problem = find_problem(raw)
-        if problem is not None:
-            raise InvalidAnswer(problem.message("The answer"))
-        raw = unicodedata.normalize("NFC", raw)
-        return raw if raw.strip() else None
-    if qtype == "matching":
-        if not isinstance(raw, dict):
-            raise InvalidAnswer("Match each item with one choice.")
-        pairs = {p["id"] for p in spec["pairs"]}
-        choices = {p["id"] for p in spec["pairs"]} | {d["id"] for d in spec.get("distractors", ())}
-        out: dict[str, str] = {}
-        for key, choice in raw.items():
-            if choice in (None, ""):
-                continue
-            if key not in pairs or not isinstance(choice, str) or choice not in choices:
-                raise InvalidAnswer("Match each item with one of the choices offered.")
-            out[key] = choice
-        return out or None
-    if qtype == "ordering":
-        ids = [i["id"] for i in spec["items"]]
-        if not isinstance(raw, list) or len(set(map(str, raw))) != len(raw):
-            raise InvalidAnswer("Give each item a different place.")
-        if any(not isinstance(r, str) or r not in ids for r in raw):
-            raise InvalidAnswer("Order only the items offered.")
-        return list(raw)
-    if qtype == "evidence":
-        refs = list(evidence_refs)
-        value = _subset(raw, refs, "Select paragraphs or sentences of the article.")
-        limit = spec.get("max_selections")
-        if value and limit and len(value) > limit:
-            raise InvalidAnswer(f"Select at most {limit}.")
-        return value
-    raise InvalidAnswer("This question cannot be answered.")
-
-
-def _subset(raw: Any, allowed: Sequence[str], message: str) -> list[str] | None:
-    if not isinstance(raw, list) or any(not isinstance(r, str) for r in raw):
-        raise InvalidAnswer(message)
-    picked = set(raw)
-    if not picked <= set(allowed):
-        raise InvalidAnswer(message)
-    return [a for a in allowed if a in picked] or None
+    try:
+        qtype = question_type(spec.get("type"))
+    except ValueError:
+        raise InvalidAnswer("This question cannot be answered.") from None
+    return qtype.clean(spec, raw, evidence_refs=evidence_refs)
 
 
 def form_value(
@@ -360,44 +218,7 @@ def form_value(
     Field names: ``q<pos>`` (choices, text, evidence), ``q<pos>-match-<pair>``,
     ``q<pos>-rank-<item>``. The result still goes through ``clean_value``.
     """
-    name = f"q{position}"
-    qtype = spec.get("type")
-    if qtype in ("multiple", "evidence"):
-        return getlist(name)
-    if qtype == "matching":
-        return {p["id"]: (getlist(f"{name}-match-{p['id']}") or [""])[0] for p in spec["pairs"]}
-    if qtype == "ordering":
-        alias = _alias(layout or {})
-        ids = [alias.get(i["id"], i["id"]) for i in spec["items"]]
-        return ranks_to_order(ids, {i: (getlist(f"{name}-rank-{i}") or [""])[0] for i in ids})
-    values = getlist(name)
-    return values[0] if values else None
-
-
-def ranks_to_order(ids: Sequence[str], ranks: Mapping[str, str]) -> list[str]:
-    """Items the student ranked, in rank order; an invalid or duplicated rank is refused."""
-    ranked: list[tuple[int, str]] = []
-    for item_id in ids:
-        rank = (ranks.get(item_id) or "").strip()
-        if not rank:
-            continue
-        if not rank.isdigit() or not 1 <= int(rank) <= len(ids):
-            raise InvalidAnswer(f"Use the places 1 to {len(ids)}.")
-        ranked.append((int(rank), item_id))
-    if len({r for r, _ in ranked}) != len(ranked):
-        raise InvalidAnswer("Give each item a different place.")
-    return [item_id for _, item_id in sorted(ranked)]
-
-
-def order_ranks(value: Any) -> dict[str, int]:
-    """Item id → place (1-based) for showing a saved ordering answer."""
-    if not isinstance(value, list):
-        return {}
-    return {item_id: i for i, item_id in enumerate(value, start=1) if isinstance(item_id, str)}
-
-
-def word_count(text: Any) -> int:
-    return len(text.split()) if isinstance(text, str) else 0
+    return question_type(spec.get("type")).form_value(spec, f"q{position}", getlist, layout or {})
 
 
 # --- review ---------------------------------------------------------------------------------
@@ -489,46 +310,11 @@ def score_source(manual_score: float | None, override_score: float | None) -> st
 
 
 def _key(spec: Mapping[str, Any]) -> dict[str, Any]:
-    qtype = spec.get("type")
-    if qtype in ("single", "multiple"):
-        return {"correct": [o["id"] for o in spec["options"] if o.get("correct")]}
-    if qtype == "truefalse":
-        return {"answer": bool(spec.get("answer"))}
-    if qtype == "short":
-        return {
-            "accepted": [a["text"] for a in spec.get("accepted", ()) if a.get("credit") == 1]
-            or [a["text"] for a in spec.get("accepted", ())]
-        }
-    if qtype == "matching":
-        return {"right": {p["id"]: p["right"] for p in spec["pairs"]}}
-    if qtype == "ordering":
-        return {"order": [i["text"] for i in spec["items"]]}
-    if qtype == "evidence":
-        return {"refs": list(spec.get("key") or [])}
-    if qtype == "essay":
-        return {
-            "model_answer": spec.get("model_answer") or "",
-            "rubric": [dict(c) for c in spec.get("rubric", ())],
-        }
-    return {}
+    return question_type(spec.get("type")).key(spec)
 
 
 def _option_feedback(spec: Mapping[str, Any]) -> dict[str, str]:
-    qtype = spec.get("type")
-    if qtype in ("single", "multiple"):
-        return {o["id"]: o.get("feedback", "") for o in spec["options"] if o.get("feedback")}
-    if qtype == "truefalse":
-        return {
-            k: v
-            for k, v in (
-                ("true", spec.get("feedback_true", "")),
-                ("false", spec.get("feedback_false", "")),
-            )
-            if v
-        }
-    if qtype == "evidence":
-        return {k: v for k, v in (spec.get("feedback_for") or {}).items() if v}
-    return {}
+    return question_type(spec.get("type")).option_feedback(spec)
 
 
 def choice_text(view: Mapping[str, Any], choice_id: str | None) -> str:
@@ -552,33 +338,7 @@ def answer_display(
     (ref, text or None), or ``none`` when unanswered."""
     if not is_answered(value):
         return {"kind": "none", "items": []}
-    qtype = spec.get("type")
-    if qtype in ("single", "multiple"):
-        picked = [value] if isinstance(value, str) else list(value or ())
-        options = {o["id"]: o for o in spec.get("options", ())}
-        return {
-            "kind": "choices",
-            "items": [
-                (options[i]["text"], bool(options[i].get("correct")))
-                for i in picked
-                if i in options
-            ],
-        }
-    if qtype == "truefalse":
-        return {"kind": "text", "items": ["True" if value is True else "False"]}
-    if qtype == "matching" and isinstance(value, Mapping):
-        texts = {p["id"]: p["right"] for p in spec.get("pairs", ())}
-        texts.update({d["id"]: d["text"] for d in spec.get("distractors", ())})
-        return {
-            "kind": "pairs",
-            "items": [(p["left"], texts.get(value.get(p["id"]))) for p in spec.get("pairs", ())],
-        }
-    if qtype == "ordering" and isinstance(value, list):
-        texts = {i["id"]: i["text"] for i in spec.get("items", ())}
-        return {"kind": "order", "items": [texts.get(i, "?") for i in value]}
-    if qtype == "evidence" and isinstance(value, list):
-        return {"kind": "passages", "items": [(ref, passage(ref)) for ref in value]}
-    return {"kind": "text", "items": [str(value)]}
+    return question_type(spec.get("type")).answer_display(spec, value, passage)
 
 
 def passage_lookup(sources: Sequence[SourceView]) -> Callable[[str], str | None]:

@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from app.domain import statistics
+from app.domain import question_types, statistics
 from app.domain.banks.schema import SKILLS
 from app.extensions import db
 from app.models import (
@@ -74,7 +74,7 @@ RESULT_STATES: dict[str, str] = {
     "submitted": "Submitted",
     "needs_grading": "Needs grading",
 }
-CHOICE_TYPES = ("single", "multiple")
+CHOICE_TYPES = question_types.choice_types()
 NOT_ATTEMPTED_LISTED = 10
 
 

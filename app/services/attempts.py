@@ -30,7 +30,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from app.domain import deadlines, grade_events, review
+from app.domain import deadlines, grade_events, question_types, review
 from app.domain.allowances import Allowance, allowance
 from app.domain.attempt_view import (
     InvalidAnswer,
@@ -449,7 +449,7 @@ def _form_int(values: list[str]) -> int | None:
 
 def _evidence_refs_of(spec: dict[str, Any], quiz_id: int) -> Sequence[str]:
     """The sentence or paragraph refs an evidence question may cite (none for other types)."""
-    if spec["type"] != "evidence":
+    if not question_types.get(spec["type"]).picks_passages:
         return ()
     return evidence_refs(spec, store.quiz_sources(quiz_id, question_sources(spec)))
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app.domain import question_types
 from app.domain.banks import misreadings, rubrics
 from app.extensions import db
 from app.models import (
@@ -84,7 +85,7 @@ def _versions(version_ids: set[int]) -> dict[int, tuple[dict, str, str]]:
 
 
 def class_misreadings(quiz: Quiz) -> ClassMisreadings:
-    rows = _answered(quiz, ("single", "multiple"))
+    rows = _answered(quiz, question_types.choice_types())
     versions = _versions({version_id for _u, version_id, *_ in rows})
     answers = [
         misreadings.Answer(user_id, versions[vid][1], versions[vid][0], value)

@@ -15,6 +15,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from app.domain import question_types
 from app.domain.banks import background
 from app.domain.banks.schema import load_bank_paths
 from app.extensions import db
@@ -188,32 +189,7 @@ def _demo_attempt(quiz: Quiz, student: User, accuracy: float, now: datetime) -> 
 
 def demo_answer(spec: dict[str, Any], *, right: bool) -> Any:
     """A plausible right or wrong answer to ``spec`` (spec ids, as scripts save them)."""
-    qtype = spec["type"]
-    if qtype == "single":
-        options = [o["id"] for o in spec["options"] if o["correct"] is right]
-        return options[0] if options else None
-    if qtype == "multiple":
-        correct = [o["id"] for o in spec["options"] if o["correct"]]
-        wrong = [o["id"] for o in spec["options"] if not o["correct"]]
-        return correct if right else correct[:1] + wrong[:1]
-    if qtype == "truefalse":
-        return bool(spec["answer"]) is right
-    if qtype == "short":
-        return spec["accepted"][0]["text"] if right else "I am not sure"
-    if qtype == "matching":
-        ids = [p["id"] for p in spec["pairs"]]
-        return dict(zip(ids, ids if right else ids[1:] + ids[:1], strict=True))
-    if qtype == "ordering":
-        ids = [i["id"] for i in spec["items"]]
-        return ids if right else list(reversed(ids))
-    if qtype == "evidence":
-        return list(spec["key"]) if right else None
-    if qtype == "essay":
-        return (
-            "The author builds the case on the membership figures and the poll ratings, but "
-            "leaves out why new members joined; a fuller answer would weigh both framings."
-        )
-    return None
+    return question_types.get(spec["type"]).demo_answer(spec, right=right)
 
 
 def print_logins(logins: DemoLogins, base_url: str | None = None) -> None:

@@ -131,6 +131,24 @@ def essay(qid: str = "q-essay") -> dict[str, Any]:
     )
 
 
+def numeric(qid: str = "q-numeric") -> dict[str, Any]:
+    """A year, with partial credit for a near miss and a little for the right half-century."""
+    return _common(
+        qid,
+        "numeric",
+        "In what year was the party founded?",
+        points=2.0,
+        answers=[
+            {"value": 1822, "tolerance": 0, "min": 1822, "max": 1822, "credit": 1.0,
+             "feedback": f"{SECRET}-exact"},
+            {"value": 1822, "tolerance": 2, "min": 1820, "max": 1824, "credit": 0.5,
+             "feedback": f"{SECRET}-close"},
+            {"value": None, "tolerance": None, "min": 1800, "max": 1850, "credit": 0.25,
+             "feedback": ""},
+        ],
+    )  # fmt: skip
+
+
 def all_types() -> list[dict[str, Any]]:
     return [single(), multiple(), truefalse(), short(), matching(), ordering(), evidence(), essay()]
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from app.domain import question_types
 from app.domain.banks.schema import MAX_QUESTIONS_PER_BANK
 
 __all__ = [
@@ -345,7 +346,21 @@ def _blocks(text: str) -> list[list[tuple[int, str]]]:
 
 
 class _Importer:
-    """State of one parse: ids handed out so far and the problems found."""
+    """State of one parse: ids handed out so far and the problems found.
+
+    Question types read their answer blocks with its methods (``gift_read``): GIFT's syntax
+    helpers are offered here so the types never import this module."""
+
+    MAX_OPTIONS = _MAX_OPTIONS
+    strip = staticmethod(lambda text: text.strip(_PHP_WS))
+    answer_weight = staticmethod(lambda answer: _answer_weight(answer))
+    comment_split = staticmethod(lambda answer, fmt: _comment_split(answer, fmt))
+    render = staticmethod(lambda value: _render(value))
+    with_format = staticmethod(lambda text, fmt: _with_format(text, fmt))
+    display_key = staticmethod(lambda text: _display_key(text))
+    answer_key = staticmethod(lambda text: _answer_key(text))
+    escape_post = staticmethod(lambda text: _escape_post(text))
+    percent = staticmethod(lambda fraction: _percent(fraction))
 
     def __init__(self, filename: str, default_skill: str, default_difficulty: str) -> None:
         self.filename = filename
@@ -460,24 +475,16 @@ class _Importer:
             "evidence": [],
             "explanation": _render(_with_format(general, fmt)) or PLACEHOLDER_EXPLANATION,
         }
-        if answers.startswith("#"):
-            self.fail("numerical questions are not supported by Hustings")
-            return
         if not question["prompt"].strip():
             self.fail("the question text is empty")
             return
         self.apply_tags(question, tags)
         self.read_extra(comments)
-        if answers == "":
-            done = self.essay(question)
-        elif "~" in answers:
-            done = self.choice(question, answers, fmt)
-        elif "=" in answers and "->" in answers:
-            done = self.matching(question, answers, fmt)
-        elif answers.split("#", 1)[0].strip(_PHP_WS) in ("T", "TRUE", "F", "FALSE"):
-            done = self.truefalse(question, answers, fmt)
-        else:
-            done = self.short(question, answers, fmt)
+        reader = next((t for t in question_types.gift_readers() if t.gift_matches(answers)), None)
+        if reader is None:  # the last reader (short answer) takes any block
+            self.fail("this answer block is no question type Hustings reads")
+            return
+        done = reader.gift_read(self, question, answers, fmt)
         if done:
             self.apply_misreadings(question)
             self.ids.add(self.qid)
@@ -519,236 +526,6 @@ class _Importer:
                 question["difficulty"], seen_difficulty = value, True
             else:
                 self.warn(f"tag {tag!r} ignored: not a Hustings reading skill or difficulty")
-
-    def essay(self, question: dict[str, Any]) -> bool:
-        question["type"] = "essay"
-        rubric = self.extra.get("rubric")
-        if isinstance(rubric, list) and rubric:
-            # Checked like any bank text when the imported bank is loaded.
-            question["rubric"] = rubric
-            total = sum(c.get("points", 0) for c in rubric if isinstance(c, dict))
-            if isinstance(total, int | float) and total > 0:
-                question["points"] = total
-            for key in ("model_answer", "min_words", "max_words"):
-                if self.extra.get(key) is not None:
-                    question[key] = self.extra[key]
-            return True
-        question["rubric"] = [
-            {
-                "criterion": "Overall answer",
-                "points": question["points"],
-                "description": "Placeholder from the GIFT import: write the real rubric.",
-            }
-        ]
-        self.warn("essay imported with a placeholder rubric: write a rubric")
-        return True
-
-    def choice(self, question: dict[str, Any], answers: str, fmt: str) -> bool:
-        """Moodle multichoice: single answer when some answer starts with '=', else multiple."""
-        single = "=" in answers
-        parts = answers.replace("=", "~=").split("~")
-        if parts and parts[0].strip(_PHP_WS) == "":
-            parts.pop(0)
-        if len(parts) < 2:
-            self.fail("a multiple choice question needs at least 2 answers")
-            return False
-        options: list[dict[str, Any]] = []
-        weights: list[float] = []
-        for part in parts:
-            answer = part.strip(_PHP_WS)
-            weight: float | None
-            if answer.startswith("="):
-                weight, answer = 1.0, answer[1:]
-            else:
-                weight, answer = _answer_weight(answer)
-                if not self.weight_in_range(weight, answer):
-                    return False
-            text, feedback = _comment_split(answer, fmt)
-            if not text.text:
-                self.warn("an empty answer was skipped")
-                continue
-            option: dict[str, Any] = {"text": _render(text), "correct": False}
-            if feedback.text:
-                option["feedback"] = _render(feedback)
-            options.append(option)
-            weights.append(weight or 0.0)
-        if len(options) < 2:
-            self.fail("a multiple choice question needs at least 2 answers")
-            return False
-        if len(options) > _MAX_OPTIONS:
-            self.fail(f"{len(options)} answers: Hustings allows at most {_MAX_OPTIONS}")
-            return False
-        seen: set[str] = set()
-        for option in options:
-            if _display_key(option["text"]) in seen:
-                self.fail(f"two answers read {option['text']!r}: make them differ")
-                return False
-            seen.add(_display_key(option["text"]))
-
-        if single:
-            keys = [i for i, w in enumerate(weights) if w >= 1]
-            for option, weight in zip(options, weights, strict=True):
-                if 0 < weight < 1:
-                    self.warn(
-                        f"partial credit ({_percent(weight)}%) for {option['text']!r} is lost: "
-                        "a Hustings single choice question has one key"
-                    )
-                elif weight < 0:
-                    self.warn(f"penalty ({_percent(weight)}%) for {option['text']!r} is lost")
-            if not keys:
-                self.fail("no correct answer")
-                return False
-            if len(keys) > 1:
-                self.warn(
-                    f"{len(keys)} answers give full credit: Moodle accepts any one of them; "
-                    "imported as multiple response (select all that apply)"
-                )
-            for i in keys:
-                options[i]["correct"] = True
-            question["type"] = "multiple" if len(keys) > 1 else "single"
-        else:
-            positive = [w for w in weights if w > 0]
-            if not positive:
-                self.fail("no answer has a positive weight, so none is correct")
-                return False
-            for option, weight in zip(options, weights, strict=True):
-                option["correct"] = weight > 0
-            share = 1 / len(positive)
-            if any(abs(w - share) > 1e-3 for w in positive):
-                shown = ", ".join(f"{_percent(w)}%" for w in positive)
-                self.warn(
-                    f"weights {shown} are not equal shares: Hustings scores multiple response "
-                    "as hits/correct - false picks/wrong options"
-                )
-            question["type"] = "multiple"
-        question["options"] = options
-        return True
-
-    def matching(self, question: dict[str, Any], answers: str, fmt: str) -> bool:
-        parts = answers.split("=")
-        if parts and parts[0].strip(_PHP_WS) == "":
-            parts.pop(0)
-        if len(parts) < 2:
-            self.fail("a matching question needs at least 2 answers")
-            return False
-        pairs: list[dict[str, str]] = []
-        distractors: list[str] = []
-        for part in parts:
-            answer = part.strip(_PHP_WS)
-            if "->" not in answer:
-                self.fail(f"matching answer {_escape_post(answer)!r} has no '->'")
-                return False
-            left_raw, right_raw = answer.split("->", 1)
-            left = _with_format(left_raw, fmt)
-            right = _escape_post(right_raw).strip(_PHP_WS)
-            if not right:
-                self.fail("a matching pair has nothing after '->'")
-                return False
-            if left.text:
-                pairs.append({"left": _render(left), "right": right})
-            else:
-                distractors.append(right)
-        if len(pairs) < 2:
-            self.fail("a matching question needs at least 2 pairs with a left-hand side")
-            return False
-        lefts = [_display_key(pair["left"]) for pair in pairs]
-        if len(set(lefts)) < len(lefts):
-            self.fail("two pairs have the same left-hand side")
-            return False
-        seen = {_display_key(pair["right"]) for pair in pairs}
-        kept = []
-        for distractor in distractors:
-            if _display_key(distractor) in seen:
-                self.warn(f"distractor {distractor!r} repeats a right-hand side: dropped")
-                continue
-            seen.add(_display_key(distractor))
-            kept.append(distractor)
-        distractors = kept
-        question["type"] = "matching"
-        question["pairs"] = pairs
-        if distractors:
-            question["distractors"] = distractors
-        return True
-
-    def truefalse(self, question: dict[str, Any], answers: str, fmt: str) -> bool:
-        """Moodle: ``{TRUE#feedback if wrong#feedback if right}``."""
-        bits = [*answers.split("#", 2), "", ""]
-        answer = _with_format(bits[0].strip(_PHP_WS), fmt).text in ("T", "TRUE")
-        wrong = _render(_with_format(bits[1].strip(_PHP_WS), fmt))
-        right = _render(_with_format(bits[2].strip(_PHP_WS), fmt))
-        question["type"] = "truefalse"
-        question["answer"] = answer
-        feedback_true, feedback_false = (right, wrong) if answer else (wrong, right)
-        if feedback_true:
-            question["feedback_true"] = feedback_true
-        if feedback_false:
-            question["feedback_false"] = feedback_false
-        return True
-
-    def short(self, question: dict[str, Any], answers: str, fmt: str) -> bool:
-        parts = answers.split("=")
-        if parts and parts[0].strip(_PHP_WS) == "":
-            parts.pop(0)
-        accepted: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for part in parts:
-            weight, answer = _answer_weight(part.strip(_PHP_WS))
-            if not self.weight_in_range(weight, answer):
-                return False
-            credit = 1.0 if weight is None else weight
-            text, feedback = _comment_split(answer, fmt)
-            if text.text == "*":
-                if credit <= 0 and feedback.text:
-                    question["feedback_wrong"] = _render(feedback)
-                elif credit > 0:
-                    self.warn("the '*' answer (anything gets credit) is not supported: dropped")
-                continue
-            if not text.text:
-                self.warn("an empty answer was skipped")
-                continue
-            if credit <= 0:
-                self.warn(
-                    f"answer {text.text!r} with {_percent(credit)}% credit dropped: Hustings "
-                    "lists only answers that earn credit (its feedback is lost)"
-                )
-                continue
-            if credit > 1:
-                self.warn(f"answer {text.text!r}: {_percent(credit)}% credit capped at 100%")
-                credit = 1.0
-            if "*" in text.text:
-                self.warn(
-                    f"answer {text.text!r}: '*' is a wildcard in Moodle but a literal "
-                    "character in Hustings"
-                )
-            key = _answer_key(text.text)
-            if not key:
-                self.warn(
-                    f"answer {text.text!r} is only punctuation, nothing can match it: dropped"
-                )
-                continue
-            if key in seen:
-                # Moodle takes the first matching answer, so a later one never counts.
-                self.warn(f"answer {text.text!r} matches the same as an earlier one: dropped")
-                continue
-            seen.add(key)
-            entry: dict[str, Any] = {"text": text.text, "credit": round(credit, 4)}
-            if feedback.text:
-                entry["feedback"] = _render(feedback)
-            accepted.append(entry)
-        if not accepted:
-            self.fail("no accepted answer that earns credit")
-            return False
-        question["type"] = "short"
-        question["accepted"] = accepted
-        if max(a["credit"] for a in accepted) < 1:
-            question["manual_review"] = True
-            self.warn(
-                "no answer gives full credit: manual_review is set, so answers that match "
-                "nothing go to the grading queue"
-            )
-        if "feedback_wrong" in question:  # keep the file order readable: answers first
-            question["feedback_wrong"] = question.pop("feedback_wrong")
-        return True
 
 
 def parse_gift(
@@ -828,13 +605,9 @@ _EXTRA_PREFIX = "// hustings: "
 
 def _extra_comment(spec: dict) -> str | None:
     """The `// hustings: {json}` line for what GIFT cannot say, or None when nothing is left."""
-    data: dict[str, Any] = {}
-    if spec.get("type") == "essay":
-        if spec.get("rubric"):
-            data["rubric"] = spec["rubric"]
-        for key in ("model_answer", "min_words", "max_words"):
-            if spec.get(key):
-                data[key] = spec[key]
+    qtype = question_types.TYPES.get(spec.get("type"))  # type: ignore[arg-type]
+    extra = getattr(qtype, "gift_extra", None)
+    data: dict[str, Any] = dict(extra(spec)) if extra else {}
     labels = [o.get("misreading") for o in spec.get("options") or ()]
     if any(labels):
         data["misreadings"] = labels
@@ -921,6 +694,14 @@ def _gift_text(text: str, *, answer: bool = False, arrow: bool = False) -> str:
 
 
 class _Exporter:
+    """Writes questions; each type writes its answer block with these helpers (``gift_write``)."""
+
+    text = staticmethod(_gift_text)
+    repchar = staticmethod(_repchar)
+    feedback = staticmethod(lambda item, arrow=False: _feedback(item, arrow))
+    percent = staticmethod(_percent)
+    grade_ok = staticmethod(_moodle_grade_ok)
+
     def __init__(self) -> None:
         self.lines: list[str] = ["// Exported from Hustings.", ""]
         self.problems: list[GiftProblem] = []
@@ -928,11 +709,16 @@ class _Exporter:
     def report(self, line: int, spec: dict, severity: str, message: str) -> None:
         self.problems.append(GiftProblem(line, spec.get("id"), message, severity))
 
+    def warn(self, line: int, spec: dict, message: str) -> None:
+        self.report(line, spec, WARNING, message)
+
     def write(self, spec: dict) -> None:
         qtype = spec.get("type")
         qid = str(spec.get("id", ""))
         line = len(self.lines) + 1
-        if qtype not in ("single", "multiple", "truefalse", "short", "matching", "essay"):
+        kind = question_types.TYPES.get(qtype)  # type: ignore[arg-type]
+        body = kind.gift_write(self, spec, line) if kind is not None else None
+        if body is None:
             self.lines += [f"// Hustings: {qtype} question {qid} cannot be expressed in GIFT", ""]
             self.report(line, spec, ERROR, f"{qtype} questions cannot be expressed in GIFT")
             return
@@ -947,15 +733,14 @@ class _Exporter:
         stem = f"::{_repchar(qid)}::[html]{_repchar(str(spec.get('prompt', '')).strip())}"
         explanation = str(spec.get("explanation") or "").strip()
         general = f"####{_gift_text(explanation)}" if explanation else ""
-        body = getattr(self, qtype)(spec, line)
-        if qtype == "truefalse" or qtype == "essay":
+        if isinstance(body, str):
             self.lines += [*head, stem + "{" + body + general + "}", ""]
         else:
             lines = [f"\t{item}" for item in body] + ([f"\t{general}"] if general else [])
             self.lines += [*head, stem + "{", *lines, "}", ""]
-        self.report_losses(spec, line)
+        self.report_losses(spec, line, kind.gift_losses(spec))
 
-    def report_losses(self, spec: dict, line: int) -> None:
+    def report_losses(self, spec: dict, line: int, lost_by_type: list[str]) -> None:
         lost = []
         points = spec.get("points", 1)
         if points != 1:
@@ -967,91 +752,11 @@ class _Exporter:
         for key in ("feedback_correct", "feedback_partial"):
             if spec.get(key):
                 lost.append(key)
-        if spec.get("feedback_wrong") and spec.get("type") != "short":
-            lost.append("feedback_wrong")
-        if spec.get("type") == "short" and spec.get("manual_review"):
-            lost.append("manual_review")
+        lost += lost_by_type
         # An essay's rubric, model answer and word limits travel in the `// hustings:` comment
         # (Moodle ignores it), and so do misreading labels: nothing lost for Hustings.
         if lost:
             self.report(line, spec, WARNING, "not expressible in GIFT, dropped: " + ", ".join(lost))
-
-    def single(self, spec: dict, line: int) -> list[str]:
-        items = []
-        for option in spec.get("options", []):
-            mark = "=" if option.get("correct") else "~"
-            items.append(mark + _gift_text(option["text"], answer=True) + _feedback(option))
-        return items
-
-    def multiple(self, spec: dict, line: int) -> list[str]:
-        options = spec.get("options", [])
-        right = sum(1 for o in options if o.get("correct"))
-        wrong = len(options) - right
-        # +1/right and -1/wrong: Moodle's sum, clamped to [0, 1], is then Hustings' rule.
-        shares = {True: 1 / right if right else 0.0, False: -1 / wrong if wrong else 0.0}
-        for share in shares.values():
-            if share and not _moodle_grade_ok(share):
-                self.report(
-                    line, spec, WARNING,
-                    f"weight {_percent(share)}% is not one of Moodle's grades: "
-                    "Moodle will refuse this question",
-                )  # fmt: skip
-        items = []
-        for option in options:
-            weight = _percent(shares[bool(option.get("correct"))])
-            items.append(f"~%{weight}%" + _gift_text(option["text"]) + _feedback(option))
-        return items
-
-    def truefalse(self, spec: dict, line: int) -> str:
-        answer = bool(spec.get("answer"))
-        feedback_true = _gift_text(str(spec.get("feedback_true") or ""))
-        feedback_false = _gift_text(str(spec.get("feedback_false") or ""))
-        right, wrong = (
-            (feedback_true, feedback_false) if answer else (feedback_false, feedback_true)
-        )
-        out = "TRUE" if answer else "FALSE"
-        if wrong:
-            out += "#" + wrong
-        elif right:
-            out += "#"
-        if right:
-            out += "#" + right
-        return out
-
-    def short(self, spec: dict, line: int) -> list[str]:
-        items = []
-        for accepted in spec.get("accepted", []):
-            credit = float(accepted.get("credit", 1))
-            if not _moodle_grade_ok(credit):
-                self.report(
-                    line, spec, WARNING,
-                    f"credit {credit:g} for {accepted['text']!r} is not one of Moodle's grades: "
-                    "Moodle will refuse this question",
-                )  # fmt: skip
-            text = accepted["text"].strip()
-            if "->" in text:
-                self.report(line, spec, WARNING, f"answer {text!r} contains '->': written as '- >'")
-                text = text.replace("->", "- >")
-            prefix = "[html]" if text.startswith("[") else ""
-            items.append(
-                f"=%{_percent(credit)}%{prefix}{_repchar(text)}" + _feedback(accepted, True)
-            )
-        if spec.get("feedback_wrong"):
-            items.append("=%0%*#" + _gift_text(spec["feedback_wrong"], arrow=True))
-        return items
-
-    def matching(self, spec: dict, line: int) -> list[str]:
-        items = [
-            f"={_gift_text(pair['left'], arrow=True)} -> {_repchar(pair['right'].strip())}"
-            for pair in spec.get("pairs", [])
-        ]
-        for distractor in spec.get("distractors", []):
-            text = distractor["text"] if isinstance(distractor, dict) else distractor
-            items.append(f"= -> {_repchar(text.strip())}")
-        return items
-
-    def essay(self, spec: dict, line: int) -> str:
-        return ""
 
 
 def _feedback(item: dict, arrow: bool = False) -> str:

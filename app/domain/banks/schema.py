@@ -26,14 +26,15 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from app.domain import question_types
 from app.domain.banks.articles import (
     SourceDocument,
     SourceFileError,
     parse_source_file,
     render_source_file,
 )
-from app.domain.grading import normalise_answer
 from app.domain.points import MAX_POINTS
+from app.domain.question_types.base import normal_text as _normal_text
 from app.domain.skills import SKILLS
 from app.domain.text import find_problem
 
@@ -50,17 +51,7 @@ MAX_OPTION_CHARS = 1_000
 MAX_TEXT_CHARS = 10_000  # any other text value: explanations, feedback, rubric descriptions
 
 DIFFICULTIES = ("easy", "medium", "hard")
-QUESTION_TYPES = (
-    "single",
-    "multiple",
-    "truefalse",
-    "short",
-    "matching",
-    "ordering",
-    "evidence",
-    "essay",
-)
-EVIDENCE_GRANULARITIES = ("paragraph", "sentence")
+QUESTION_TYPES = question_types.NAMES
 # The misreadings a distractor may be labelled with (`misreading:` on an option); the dashboard
 # counts wrong answers by these labels. Documented in question_banks/README.md.
 MISREADINGS: dict[str, str] = {
@@ -96,14 +87,7 @@ _COMMON_KEYS = (
     "feedback_wrong",
 )
 _TYPE_KEYS: dict[str, tuple[str, ...]] = {
-    "single": ("options",),
-    "multiple": ("options",),
-    "truefalse": ("answer", "feedback_true", "feedback_false"),
-    "short": ("accepted", "manual_review"),
-    "matching": ("pairs", "distractors"),
-    "ordering": ("items",),
-    "evidence": ("select", "key", "max_selections", "feedback_for"),
-    "essay": ("rubric", "model_answer", "min_words", "max_words"),
+    name: t.bank_keys for name, t in question_types.TYPES.items()
 }
 
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
@@ -317,11 +301,6 @@ def _kind(node: Node) -> str:
     if node.tag == _STR:
         return "text"
     return _TAG_NAMES.get(node.tag, "a value")
-
-
-def _normal_text(html_text: str) -> str:
-    """Comparable form of a display text: tags dropped, case and spacing ignored."""
-    return " ".join(re.sub(r"<[^>]*>", "", html_text).casefold().split())
 
 
 def _provisional_id(node: Node) -> str | None:
@@ -999,7 +978,7 @@ class _Checker:
             "feedback_wrong": self.optional_html(fields, "feedback_wrong"),
         }
         if qtype is not None:
-            getattr(self, f"type_{qtype}")(node, fields, spec, default_source)
+            question_types.get(qtype).check(self, node, fields, spec, default_source)
         if len(self.problems) > before or qid is None or qtype is None:
             return None
         if any(spec[k] is None for k in ("prompt", "points", "skill", "difficulty", "explanation")):
@@ -1107,300 +1086,20 @@ class _Checker:
             options.append(entry)
         return options
 
-    def type_single(self, node: Node, fields: dict, spec: dict, _src: str | None) -> None:
-        options = self.options(node, fields, "single")
-        spec["options"] = options
-        correct = sum(o["correct"] for o in options)
-        if options and correct != 1:
-            self.error(
-                fields["options"][0],
-                f"a single-choice question needs exactly one option with `correct: true` "
-                f"(found {correct})",
-            )
+    def line(self, node: Node) -> int:
+        """The line a node starts on (for problems that name another line)."""
+        return _line(node)
 
-    def type_multiple(self, node: Node, fields: dict, spec: dict, _src: str | None) -> None:
-        options = self.options(node, fields, "multiple")
-        spec["options"] = options
-        if options and not any(o["correct"] for o in options):
-            self.error(
-                fields["options"][0],
-                "a multiple-response question needs at least one option with `correct: true`",
-            )
+    def is_mapping(self, node: Node) -> bool:
+        return isinstance(node, MappingNode)
 
-    def type_truefalse(self, node: Node, fields: dict, spec: dict, _src: str | None) -> None:
-        answer_node = self.require(fields, "answer", node, "a `truefalse` question")
-        spec["answer"] = answer_node and self.boolean(answer_node, "answer")
-        spec["feedback_true"] = self.optional_html(fields, "feedback_true")
-        spec["feedback_false"] = self.optional_html(fields, "feedback_false")
-
-    def type_short(self, node: Node, fields: dict, spec: dict, _src: str | None) -> None:
-        manual = False
-        if "manual_review" in fields:
-            manual = bool(self.boolean(fields["manual_review"][1], "manual_review"))
-        spec["manual_review"] = manual
-        accepted: list[dict] = []
-        spec["accepted"] = accepted
-        accepted_node = self.require(fields, "accepted", node, "a `short` question")
-        if accepted_node is None:
-            return
-        seen: dict[str, int] = {}
-        for item in self.sequence(accepted_node, "accepted", 1, fields["accepted"][0]) or ():
-            credit: float | None = 1.0
-            feedback = ""
-            text_node: Node = item
-            if isinstance(item, MappingNode):
-                entry = self.mapping(item, "an accepted answer") or {}
-                self.check_keys(entry, ("text", "credit", "feedback"), "an accepted answer")
-                found = self.require(entry, "text", item, "the accepted answer")
-                if found is None:
-                    continue
-                text_node = found
-                if "credit" in entry:
-                    credit = self.number(entry["credit"][1], "credit")
-                    if credit is not None and not 0 < credit <= 1:
-                        self.error(
-                            entry["credit"][1],
-                            f"`credit` must be more than 0 and at most 1 (found {credit:g})",
-                        )
-                        credit = None
-                feedback = self.optional_html(entry, "feedback")
-            text = self.html(text_node, "accepted")
-            if text is None or credit is None:
-                continue
-            normal = normalise_answer(re.sub(r"<[^>]*>", "", text))
-            if not normal:
-                self.error(
-                    text_node,
-                    "this accepted answer is only punctuation, so nothing a "
-                    "student types can match it",
-                )
-                continue
-            if normal in seen:
-                self.error(
-                    text_node,
-                    f"accepted answer `{text}` matches the same answers as the "
-                    f"one on line {seen[normal]}",
-                )
-                continue
-            seen[normal] = _line(text_node)
-            accepted.append({"text": text, "credit": float(credit), "feedback": feedback})
-        if accepted and not manual and max(a["credit"] for a in accepted) < 1:
-            self.error(
-                fields["accepted"][0],
-                "no accepted answer gives full credit (credit: 1); add one "
-                "or set `manual_review: true`",
-            )
-
-    def type_matching(self, node: Node, fields: dict, spec: dict, _src: str | None) -> None:
-        pairs: list[dict] = []
-        distractors: list[dict] = []
-        spec["pairs"], spec["distractors"] = pairs, distractors
-        pairs_node = self.require(fields, "pairs", node, "a `matching` question")
-        lefts: dict[str, int] = {}
-        rights: set[str] = set()
-        for item in (
-            pairs_node and self.sequence(pairs_node, "pairs", 2, fields["pairs"][0])
-        ) or ():
-            pair = self.mapping(item, "a pair")
-            if pair is None:
-                continue
-            self.check_keys(pair, ("left", "right"), "a pair")
-            left_node = self.require(pair, "left", item, "the pair")
-            right_node = self.require(pair, "right", item, "the pair")
-            left = left_node and self.html(left_node, "left")
-            right = right_node and self.html(right_node, "right")
-            if left is None or right is None or left_node is None:
-                continue
-            if _normal_text(left) in lefts:
-                self.error(
-                    left_node,
-                    f"duplicate left-hand text (same as line {lefts[_normal_text(left)]})",
-                )
-                continue
-            lefts[_normal_text(left)] = _line(left_node)
-            rights.add(_normal_text(right))
-            pairs.append({"id": str(len(pairs) + 1), "left": left, "right": right})
-        if "distractors" in fields:
-            seen: set[str] = set()
-            for item in (
-                self.sequence(fields["distractors"][1], "distractors", key=fields["distractors"][0])
-                or ()
-            ):
-                text = self.html(item, "distractors")
-                if text is None:
-                    continue
-                if _normal_text(text) in rights or _normal_text(text) in seen:
-                    self.error(
-                        item, "this distractor repeats a right-hand text or another distractor"
-                    )
-                    continue
-                seen.add(_normal_text(text))
-                distractors.append({"id": f"d{len(distractors) + 1}", "text": text})
-
-    def type_ordering(self, node: Node, fields: dict, spec: dict, _src: str | None) -> None:
-        items: list[dict] = []
-        spec["items"] = items
-        items_node = self.require(fields, "items", node, "an `ordering` question")
-        entries = (items_node and self.sequence(items_node, "items", 2, fields["items"][0])) or []
-        if len(entries) > len(ascii_lowercase):
-            self.error(fields["items"][0], f"at most {len(ascii_lowercase)} items are allowed")
-            return
-        seen: dict[str, int] = {}
-        for letter, item in zip(ascii_lowercase, entries, strict=False):
-            text = self.html(item, "items")
-            if text is None:
-                continue
-            if _normal_text(text) in seen:
-                self.error(item, f"duplicate item (same as line {seen[_normal_text(text)]})")
-                continue
-            seen[_normal_text(text)] = _line(item)
-            items.append({"id": letter, "text": text})
-
-    def type_evidence(
-        self, node: Node, fields: dict, spec: dict, default_source: str | None
-    ) -> None:
-        select_node = self.require(fields, "select", node, "an `evidence` question")
-        select = select_node and self.choice(select_node, "select", EVIDENCE_GRANULARITIES)
-        spec["select"] = select
-        source = spec["source"]
-        if source is None and len(self.sources) > 1:
-            self.error(
-                node,
-                "an `evidence` question needs `source:` (the bank has several "
-                "sources): the article the student picks passages from",
-            )
-        spec["key"], spec["feedback_for"], spec["max_selections"] = [], {}, None
-
-        def fits(item: Node, ref: str, what: str) -> bool:
-            ref_source, _, passage = ref.partition(":")
-            if source is not None and ref_source != source:
-                self.error(item, f"{what} `{ref}` is not in the question's source `{source}`")
-                return False
-            is_sentence = ".s" in passage
-            if select is not None and is_sentence != (select == "sentence"):
-                want = "a sentence (p4.s2)" if select == "sentence" else "a paragraph (p4)"
-                self.error(item, f"{what} `{ref}` must be {want} because `select` is {select}")
-                return False
-            return True
-
-        key_node = self.require(fields, "key", node, "an `evidence` question")
-        if key_node is not None:
-            spec["key"] = [
-                ref
-                for item, ref in self.references(
-                    key_node, "key", default_source, 1, fields["key"][0]
-                )
-                if fits(item, ref, "key reference")
-            ]
-        if "max_selections" in fields:
-            maximum = self.integer(fields["max_selections"][1], "max_selections", 1)
-            if maximum is not None and maximum < len(spec["key"]):
-                self.error(
-                    fields["max_selections"][1],
-                    f"`max_selections` ({maximum}) is smaller than the key "
-                    f"({len(spec['key'])} passages), so full credit is impossible",
-                )
-            spec["max_selections"] = maximum
-        if "feedback_for" in fields:
-            entries = self.mapping(fields["feedback_for"][1], "`feedback_for`") or {}
-            for _name, (key, value) in entries.items():
-                ref = self.reference(key, "feedback_for", default_source)
-                text = self.html(value, "feedback_for")
-                if ref is not None and text is not None and fits(key, ref, "feedback_for"):
-                    spec["feedback_for"][ref] = text
-
-    def type_essay(self, node: Node, fields: dict, spec: dict, _src: str | None) -> None:
-        rubric: list[dict] = []
-        spec["rubric"] = rubric
-        spec["model_answer"] = self.optional_html(fields, "model_answer")
-        limits: dict[str, int | None] = {"min_words": None, "max_words": None}
-        for name in limits:
-            if name in fields:
-                limits[name] = self.integer(fields[name][1], name, 1)
-        spec.update(limits)
-        low, high = limits["min_words"], limits["max_words"]
-        if low is not None and high is not None and low > high:
-            self.error(
-                fields["max_words"][1], f"`max_words` ({high}) is less than `min_words` ({low})"
-            )
-        if "rubric" not in fields:
-            return
-        rubric_node = fields["rubric"][1]
-        for item in self.sequence(rubric_node, "rubric", 1, fields["rubric"][0]) or ():
-            entry = self.mapping(item, "a rubric criterion")
-            if entry is None:
-                continue
-            self.check_keys(
-                entry, ("criterion", "points", "description", "levels"), "a rubric criterion"
-            )
-            criterion_node = self.require(entry, "criterion", item, "the rubric criterion")
-            points_node = self.require(entry, "points", item, "the rubric criterion")
-            criterion = criterion_node and self.html(criterion_node, "criterion")
-            points = points_node and self.points(points_node, "points")
-            description = self.optional_html(entry, "description")
-            levels = self.rubric_levels(entry, points) if "levels" in entry else None
-            if criterion is not None and points is not None:
-                criterion_spec: dict[str, Any] = {
-                    "criterion": criterion,
-                    "points": points,
-                    "description": description,
-                }
-                if levels:
-                    criterion_spec["levels"] = levels
-                rubric.append(criterion_spec)
-        total = round(sum(c["points"] for c in rubric), 2)
-        if rubric and spec["points"] is not None and total != spec["points"]:
-            self.error(
-                fields["rubric"][0],
-                f"the rubric's points add up to {total:g} but the question "
-                f"is worth {spec['points']:g} points",
-            )
-
-    def rubric_levels(
-        self, entry: dict[str, tuple[Node, Node]], criterion_points: float | None
-    ) -> list[dict] | None:
-        """A criterion's levels: what earns each mark, from 0 up to the criterion's points."""
-        key, node = entry["levels"]
-        levels: list[dict] = []
-        seen: dict[float, int] = {}
-        for item in self.sequence(node, "levels", 2, key) or ():
-            fields = self.mapping(item, "a rubric level")
-            if fields is None:
-                continue
-            self.check_keys(fields, ("points", "descriptor"), "a rubric level")
-            points_node = self.require(fields, "points", item, "the rubric level")
-            descriptor_node = self.require(fields, "descriptor", item, "the rubric level")
-            points = None
-            if points_node is not None:
-                points = self.number(points_node, "points")
-                if points is not None and (points < 0 or round(points, 2) != points):
-                    self.error(
-                        points_node,
-                        f"a level's `points` must be 0 or more with at most 2 decimals "
-                        f"(found {points:g})",
-                    )
-                    points = None
-            descriptor = descriptor_node and self.html(descriptor_node, "descriptor")
-            if points is None or descriptor is None:
-                continue
-            if points in seen:
-                self.error(
-                    points_node, f"two levels give {points:g} points (first on line {seen[points]})"
-                )
-                continue
-            seen[points] = _line(item)
-            levels.append({"points": float(points), "descriptor": descriptor})
-        if len(levels) < 2 or criterion_points is None:
+    def credit(self, node: Node) -> float | None:
+        """A share of the points: more than 0 and at most 1."""
+        credit = self.number(node, "credit")
+        if credit is not None and not 0 < credit <= 1:
+            self.error(node, f"`credit` must be more than 0 and at most 1 (found {credit:g})")
             return None
-        levels.sort(key=lambda level: level["points"])
-        if levels[0]["points"] != 0 or levels[-1]["points"] != criterion_points:
-            self.error(
-                key,
-                f"the levels must run from 0 to the criterion's {criterion_points:g} points "
-                f"(found {levels[0]['points']:g} to {levels[-1]['points']:g})",
-            )
-            return None
-        return levels
+        return credit
 
 
 # --------------------------------------------------------------------------- public API
@@ -1564,35 +1263,12 @@ def load_bank_paths(
 def student_view(spec: dict[str, Any]) -> dict[str, Any]:
     """What a student may see before review: no key, no feedback, no explanation, no evidence.
 
-    Lists whose order could reveal the key (matching choices, ordering items) are sorted by
-    text; callers still shuffle per attempt."""
+    The common fields, then the type's own (``QuestionType.student_view``): lists whose order
+    could reveal the key (matching choices, ordering items) are sorted by text; callers still
+    shuffle per attempt."""
     view: dict[str, Any] = {
         name: spec.get(name)
         for name in ("id", "type", "prompt", "points", "skill", "difficulty", "source")
     }
-    qtype = spec.get("type")
-    if qtype in ("single", "multiple"):
-        view["options"] = [{"id": o["id"], "text": o["text"]} for o in spec["options"]]
-    elif qtype == "matching":
-        view["pairs"] = [{"id": p["id"], "left": p["left"]} for p in spec["pairs"]]
-        choices: dict[str, dict[str, str]] = {}
-        for choice_id, text in [(p["id"], p["right"]) for p in spec["pairs"]] + [
-            (d["id"], d["text"]) for d in spec.get("distractors", ())
-        ]:
-            choices.setdefault(text, {"id": choice_id, "text": text})
-        view["choices"] = sorted(choices.values(), key=lambda c: (c["text"].casefold(), c["id"]))
-    elif qtype == "ordering":
-        view["items"] = sorted(
-            ({"id": i["id"], "text": i["text"]} for i in spec["items"]),
-            key=lambda i: (i["text"].casefold(), i["id"]),
-        )
-    elif qtype == "evidence":
-        view["select"] = spec.get("select")
-        view["max_selections"] = spec.get("max_selections")
-    elif qtype == "essay":
-        view["rubric"] = [
-            {"criterion": c["criterion"], "points": c["points"]} for c in spec.get("rubric", ())
-        ]
-        view["min_words"] = spec.get("min_words")
-        view["max_words"] = spec.get("max_words")
+    view.update(question_types.get(spec.get("type")).student_view(spec))
     return view

@@ -195,65 +195,20 @@
     } catch (e) { /* storage full or disabled: the retry queue still lives in memory */ }
   }
 
+  // Each question type reads and applies its own value (js/question_types/<type>.js).
+  function kindOf(fs) {
+    var registry = window.HustingsQuestionTypes;
+    return registry ? registry.get(fs.dataset.type) : null;
+  }
+
   function readValue(fs) {
-    var type = fs.dataset.type;
-    var name = "q" + fs.dataset.position;
-    if (type === "single" || type === "truefalse") {
-      var checked = $("input[name='" + name + "']:checked", fs);
-      if (!checked) { return null; }
-      return type === "truefalse" ? checked.value === "true" : checked.value;
-    }
-    if (type === "multiple" || type === "evidence") {
-      var picked = $all("input[name='" + name + "']:checked", fs).map(function (i) { return i.value; });
-      return picked.length ? picked : null;
-    }
-    if (type === "short" || type === "essay") {
-      var field = $("[name='" + name + "']", fs);
-      return field.value.trim() ? field.value : null;
-    }
-    if (type === "matching") {
-      var out = {};
-      $all("select", fs).forEach(function (sel) {
-        if (sel.value) { out[sel.name.slice((name + "-match-").length)] = sel.value; }
-      });
-      return Object.keys(out).length ? out : null;
-    }
-    if (type === "ordering") {
-      var ranked = [];
-      var used = {};
-      var clash = false;
-      $all("select", fs).forEach(function (sel) {
-        if (!sel.value) { return; }
-        if (used[sel.value]) { clash = true; }
-        used[sel.value] = true;
-        ranked.push([Number(sel.value), sel.name.slice((name + "-rank-").length)]);
-      });
-      if (clash) { throw new Error("Give each item a different place."); }
-      ranked.sort(function (a, b) { return a[0] - b[0]; });
-      return ranked.length ? ranked.map(function (r) { return r[1]; }) : null;
-    }
-    return null;
+    var kind = kindOf(fs);
+    return kind ? kind.read(fs, "q" + fs.dataset.position) : null;
   }
 
   function applyValue(fs, value) {
-    var type = fs.dataset.type;
-    var name = "q" + fs.dataset.position;
-    if (type === "single" || type === "truefalse") {
-      $all("input[name='" + name + "']", fs).forEach(function (i) { i.checked = value !== null && i.value === String(value); });
-    } else if (type === "multiple" || type === "evidence") {
-      $all("input[name='" + name + "']", fs).forEach(function (i) { i.checked = !!value && value.indexOf(i.value) >= 0; });
-    } else if (type === "short" || type === "essay") {
-      $("[name='" + name + "']", fs).value = value || "";
-    } else if (type === "matching") {
-      $all("select", fs).forEach(function (sel) {
-        sel.value = (value && value[sel.name.slice((name + "-match-").length)]) || "";
-      });
-    } else if (type === "ordering") {
-      $all("select", fs).forEach(function (sel) {
-        var i = value ? value.indexOf(sel.name.slice((name + "-rank-").length)) : -1;
-        sel.value = i >= 0 ? String(i + 1) : "";
-      });
-    }
+    var kind = kindOf(fs);
+    if (kind) { kind.apply(fs, "q" + fs.dataset.position, value); }
     afterChange(fs);
   }
 

@@ -21,6 +21,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.domain import question_types
 from app.domain.banks.schema import DIFFICULTIES, QUESTION_TYPES, SKILLS
 from app.domain.review import DETAILS, WHEN
 from app.web.forms import choices
@@ -32,16 +33,7 @@ WHEN_LABELS = {
     "released": "When I release it",
     "never": "Never",
 }
-TYPE_LABELS = {
-    "single": "Single choice",
-    "multiple": "Multiple response",
-    "truefalse": "True/false",
-    "short": "Short answer",
-    "matching": "Matching",
-    "ordering": "Ordering",
-    "evidence": "Evidence selection",
-    "essay": "Essay",
-}
+TYPE_LABELS = question_types.labels()
 
 
 class MultiCheckboxField(SelectMultipleField):

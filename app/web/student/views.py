@@ -30,18 +30,15 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import authz
 from app.database import defer_write_lock
-from app.domain import deadlines
+from app.domain import deadlines, question_types
 from app.domain.attempt_view import (
     InvalidAnswer,
     SourceView,
-    evidence_source,
     is_answered,
-    order_ranks,
     page_value,
     parse_ref,
     question_view,
     review_view,
-    word_count,
 )
 from app.domain.quiz_articles import question_sources, ref_label, short_name
 from app.extensions import db
@@ -261,15 +258,8 @@ def _question_views(
 
 
 def _add_choices(view: dict[str, Any], spec: dict[str, Any], sources: list[SourceView]) -> None:
-    """Template helpers per type: saved ranks, evidence targets, word counts."""
-    if view["type"] == "ordering":
-        view["ranks"] = order_ranks(view["value"])
-    elif view["type"] == "evidence":
-        source = evidence_source(spec, sources)
-        view["source_view"] = source
-        view["anchor_of"] = {p.number: p.anchor for p in source.paragraphs} if source else {}
-    elif view["type"] == "essay":
-        view["words"] = word_count(view["value"])
+    """Template helpers per type (saved ranks, evidence targets, word counts), and anchors."""
+    question_types.get(view["type"]).page_extras(view, spec, sources)
     source = next((s for s in sources if s.slug == spec.get("source")), None) or (
         sources[0] if sources else None
     )

@@ -135,7 +135,41 @@ def check_essay(ours: dict, theirs: dict) -> None:
     assert sum(c["points"] for c in ours["rubric"]) == ours["points"] == 1
 
 
+def _their_intervals(choice: dict) -> tuple[float, float]:
+    text = choice.get("text", choice)
+    if text.get("type") == "high-low":
+        return (text["numberLow"], text["numberHigh"])
+    tolerance = text.get("range", 0) or 0
+    return (text["number"] - tolerance, text["number"] + tolerance)
+
+
+def check_numerical(ours: dict, theirs: dict) -> None:
+    assert ours["type"] == "numeric"
+    choices = theirs["choices"] if isinstance(theirs["choices"], list) else [theirs["choices"]]
+    earning = [
+        c
+        for c in choices
+        if (c.get("weight") is None or c["weight"] > 0)
+        and c.get("text", c).get("text") != "*"
+        and c.get("isCorrect", True)
+    ]
+    got = []
+    for answer in ours["answers"]:
+        if "value" in answer:
+            tolerance = answer.get("tolerance", 0)
+            got.append((answer["value"] - tolerance, answer["value"] + tolerance))
+        else:
+            got.append((answer["min"], answer["max"]))
+    wanted = [bound for c in earning for bound in _their_intervals(c)]
+    assert [bound for interval in got for bound in interval] == pytest.approx(wanted)
+    credits = [a.get("credit", 1) for a in ours["answers"]]
+    assert credits == pytest.approx(
+        [1 if c.get("weight") is None else c["weight"] / 100 for c in earning]
+    )
+
+
 CHECKS = {
+    "Numerical": check_numerical,
     "MC": check_choice,
     "TF": check_truefalse,
     "Short": check_short,
@@ -152,16 +186,13 @@ def test_conformance_case(name: str) -> None:
     result = parse_gift(text, filename=f"{name}.gift")
 
     imported = iter(result.questions)
-    descriptions = numericals = 0
+    descriptions = 0
     for theirs in expected:
         kind = theirs["type"]
         if kind == "Category":
             continue  # a bank is the category: nothing to import, nothing to report
         if kind == "Description":
             descriptions += 1
-            continue
-        if kind == "Numerical":
-            numericals += 1
             continue
         ours = next(imported)
         assert ID_PATTERN.match(ours["id"])
@@ -186,8 +217,7 @@ def test_conformance_case(name: str) -> None:
     assert messages(result).count("description skipped: Hustings has no text-only items") == (
         descriptions
     )
-    errors = messages(result, "error")
-    assert errors == ["numerical questions are not supported by Hustings"] * numericals
+    assert messages(result, "error") == []
     assert len({q["id"] for q in result.questions}) == len(result.questions)
 
 
@@ -366,11 +396,43 @@ def test_matching_with_distractor() -> None:
     assert "repeats a right-hand side" in messages(repeated)[0]
 
 
-def test_numerical_is_reported_not_dropped() -> None:
-    for gift in ("Q?{#1822:5}", "Q?{#1..5}", "Q?{#\n=1822:0\n=%50%1822:2#close\n~#no}"):
+def test_numerical_questions_in_every_moodle_form() -> None:
+    (tolerance,) = parse("Q?{#1822:5}").questions
+    assert tolerance["type"] == "numeric"
+    assert tolerance["answers"] == [{"value": 1822, "tolerance": 5}]
+    (exact,) = parse("Q?{#-1}").questions
+    assert exact["answers"] == [{"value": -1}]
+    (span,) = parse("Q?{#1..5}").questions
+    assert span["answers"] == [{"min": 1, "max": 5}]
+    (several,) = parse("Q?{#\n=1822:0#Right\n=%50%1822:2#close\n~#no}").questions
+    assert several["answers"] == [
+        {"value": 1822, "feedback": "Right"},
+        {"value": 1822, "tolerance": 2, "credit": 0.5, "feedback": "close"},
+    ]
+    assert several["feedback_wrong"] == "no"
+    (decimals,) = parse("Pi?{#3.1415:0.0005}").questions
+    assert decimals["answers"] == [{"value": 3.1415, "tolerance": 0.0005}]
+
+
+def test_numerical_answers_that_are_no_numbers_are_refused_clearly() -> None:
+    for gift, wanted in (
+        ("Q?{#abc}", "'abc' is not a number"),
+        ("Q?{#5..1}", "runs backwards"),
+        ("Q?{#3:-1}", "the tolerance cannot be negative"),
+        ("Q?{#1,822}", "'1,822' is not a number"),
+        ("Q?{#=%0%3}", "no numerical answer that earns credit"),
+        ("Q?{#=%50%3}", "no numerical answer gives full credit"),
+    ):
         result = parse(gift)
         assert result.questions == []
-        assert messages(result, "error") == ["numerical questions are not supported by Hustings"]
+        assert any(wanted in m for m in messages(result, "error")), (gift, messages(result))
+
+
+def test_numerical_zero_credit_answers_lose_only_their_feedback() -> None:
+    (question,) = parse("Q?{#=%0%5#Too few =%100%9#Yes =%0%*#Count again}").questions
+    assert question["answers"] == [{"value": 9, "feedback": "Yes"}]
+    assert question["feedback_wrong"] == "Count again"
+    assert any("credit dropped" in m for m in messages(parse("Q?{#=%0%5 =9}"), "warning"))
 
 
 def test_essay_gets_a_placeholder_rubric_and_general_feedback() -> None:
@@ -404,7 +466,7 @@ def test_structural_errors_and_problem_format() -> None:
 
 
 def test_error_questions_do_not_take_their_id() -> None:
-    result = parse("::Same::Q?{#1}\n\n::Same::Q?{T}")
+    result = parse("::Same::Q?{#abc}\n\n::Same::Q?{T}")
     assert [q["id"] for q in result.questions] == ["same"]
 
 
@@ -414,7 +476,7 @@ def test_error_questions_do_not_take_their_id() -> None:
 
 
 def test_bank_yaml_is_a_valid_quoted_block_style_document() -> None:
-    result = parse("::A::Is it?{=No =yes ~12:30}\n\n::B::Say it.{=No =%50%Off}\n\n::C::X?{#1}")
+    result = parse("::A::Is it?{=No =yes ~12:30}\n\n::B::Say it.{=No =%50%Off}\n\n::C::X?{#x}")
     text = gift_to_bank_yaml(result, bank_id="imported-week1", title="Week 1: imported")
     document = yaml.safe_load(text)
     assert document["version"] == 1
@@ -423,7 +485,7 @@ def test_bank_yaml_is_a_valid_quoted_block_style_document() -> None:
     assert document["questions"] == result.questions
     assert '  - text: "No"' in text
     assert "{" not in text.split("questions:")[1].replace("evidence: []", "")  # block style
-    assert "#   error: t.gift:5: c: numerical questions are not supported by Hustings" in text
+    assert "#   error: t.gift:5: c: numerical answer 'x': 'x' is not a number" in text
 
 
 @pytest.mark.skipif(not CASES, reason="shared/gift-conformance is missing")

@@ -116,6 +116,7 @@ def test_constants_follow_the_readme() -> None:
         "ordering",
         "evidence",
         "essay",
+        "numeric",
     }
 
 

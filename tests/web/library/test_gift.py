@@ -19,7 +19,9 @@ CASES = sorted(CONFORMANCE.glob("*.gift")) if CONFORMANCE.is_dir() else []
 GIFT = """// [id:q-capital] [tag:literal]
 ::Capital::What is the capital of France? {=Paris#Right ~London#No ~Berlin}
 
-::Sum::2 plus 2 is {#4:0}
+::Sum::2 plus 2 is {#four}
+
+::Year::When was Grant born? {#=1822:0#Right =%50%1822:2#Close}
 
 ::True::The sky is blue. {T}
 """
@@ -39,10 +41,10 @@ def test_gift_converts_shows_yaml_and_problems_then_loads(
     response = convert(teacher_client, GIFT)
     body = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 200, body[:4000]
-    assert "quiz.gift:4: sum: numerical questions are not supported" in body
+    assert "quiz.gift:4: sum: numerical answer 'four': 'four' is not a number" in body
     assert "not imported" in body
     assert 'id: "two-coups"' in body and "q-capital" in body  # the YAML for review
-    assert "Questions added: 2" in body
+    assert "Questions added: 3" in body
     assert snapshot(db) == before
     yaml_text = re.search(r'<pre class="yaml-preview"><code>(.*?)</code></pre>', body, re.S)
     tokens = re.findall(
@@ -55,14 +57,20 @@ def test_gift_converts_shows_yaml_and_problems_then_loads(
     loaded = teacher_client.post("/teach/banks/confirm", data={"token": tokens[0]})
     assert loaded.status_code == 302
     bank = db.session.scalar(select(Bank).where(Bank.slug == "moodle-import"))
-    assert sorted(q.key for q in bank.questions) == ["q-capital", "true"]
+    assert sorted(q.key for q in bank.questions) == ["q-capital", "true", "year"]
+    year = next(q for q in bank.questions if q.key == "year").versions[-1].spec
+    assert year["type"] == "numeric"
+    assert [(a["value"], a["tolerance"], a["credit"]) for a in year["answers"]] == [
+        (1822, 0, 1.0),
+        (1822, 2, 0.5),
+    ]
 
 
 @pytest.mark.parametrize(
     ("data", "text", "message"),
     [
         ({}, b"::Q::caf\xe9 {T}", "The GIFT file is not UTF-8 text"),
-        ({}, "::Sum::1+1 {#2}", "No question could be converted"),
+        ({}, "::Sum::1+1 {#two}", "No question could be converted"),
         ({"source": ""}, GIFT, "Choose a source"),
         ({"source": "no-such"}, GIFT, "Not a valid choice"),
         ({"bank_id": "Bad Id"}, GIFT, "lower-case letters"),
