@@ -818,6 +818,22 @@ class QuestionExclusion(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class LintIgnore(db.Model):
+    """Linter warnings a bank file accepts (`lint_ignore` with its `lint_reason`), for the whole
+    bank (`question_key` "") or one question. Not versioned, like exclusions: no attempt depends
+    on them. Kept so that "Download as YAML" writes everything the file had; rows belong to the
+    bank and are replaced whenever it is loaded."""
+
+    __tablename__ = "lint_ignore"
+    __table_args__ = (UniqueConstraint("bank_id", "question_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id", ondelete="CASCADE"), index=True)
+    question_key: Mapped[str] = mapped_column(String(120), default="")
+    codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
 class SourceNote(db.Model):
     """A background note beside an article: what a first-year reader needs, with its sources.
 

@@ -27,7 +27,14 @@ from app.domain.banks.schema import Bank as BankFile
 from app.domain.banks.schema import Problem, load_bank_paths, parse_bank
 from app.extensions import db
 from app.models import Bank, Source
-from app.services.bank_sync import SyncReport, ownership_problems, sync_banks, sync_notes
+from app.services.bank_files import ExportError, LibrarySources, export_yaml
+from app.services.bank_sync import (
+    SyncReport,
+    ownership_problems,
+    stale_questions,
+    sync_banks,
+    sync_notes,
+)
 from app.services.library import (
     MAX_GIFT_BYTES,
     LibraryError,
@@ -54,7 +61,8 @@ def _source_ids(banks: list[BankFile]) -> set[str]:
 
 
 def check_paths(paths: tuple[Path, ...]) -> tuple[list[BankFile], int, int]:
-    banks, problems = load_bank_paths(paths)
+    # a source cited by id alone (as in a downloaded bank) is the library's
+    banks, problems = load_bank_paths(paths, known_sources=LibrarySources())
     problems += background.notes_in(paths, _source_ids(banks))[1]
     if not any(p.severity == "error" for p in problems):
         problems += lint_banks(banks)
@@ -62,8 +70,13 @@ def check_paths(paths: tuple[Path, ...]) -> tuple[list[BankFile], int, int]:
     return banks, errors, warnings
 
 
-def load_paths(paths: tuple[Path, ...], *, quiet: bool = False) -> SyncReport | None:
-    """Validate, then sync in one transaction; on any error nothing changes (returns None)."""
+def load_paths(
+    paths: tuple[Path, ...], *, quiet: bool = False, force: bool = False
+) -> SyncReport | None:
+    """Validate, then sync in one transaction; on any error nothing changes (returns None).
+
+    A question written from an older version than the library's current one (and different
+    from it) is refused unless ``force``: someone changed it in the library since."""
     banks, errors, _warnings = check_paths(paths)
     if errors:
         return None
@@ -74,6 +87,17 @@ def load_paths(paths: tuple[Path, ...], *, quiet: bool = False) -> SyncReport | 
     total = sum(len(b.questions) for b in banks)
     with writing():
         try:
+            stale = stale_questions(banks)
+            if stale and not force:
+                _print_problems(stale)
+                db.session.rollback()
+                return None
+            for problem in stale:
+                click.echo(
+                    f"{problem.file}:{problem.line}: {problem.question_id}: replacing "
+                    "the library's newer version (--force)",
+                    err=True,
+                )
             if quiet or total < 50:
                 report = sync_banks(banks)
             else:
@@ -97,7 +121,9 @@ def banks() -> None:
 @banks.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def check_command(paths: tuple[Path, ...]) -> None:
-    """Validate and lint bank files (no database). Exit 1 on errors, 0 with warnings."""
+    """Validate and lint bank files; change nothing. Exit 1 on errors, 0 with warnings.
+
+    Sources cited by id alone (as in a downloaded bank) are read from the library."""
     found, errors, warnings = check_paths(paths)
     n = sum(len(b.questions) for b in found)
     click.echo(f"{len(found)} bank(s), {n} question(s): {errors} error(s), {warnings} warning(s).")
@@ -107,10 +133,15 @@ def check_command(paths: tuple[Path, ...]) -> None:
 
 @banks.command("load")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace questions the library changed since the file was downloaded (`version:`).",
+)
 @with_appcontext
-def load_command(paths: tuple[Path, ...]) -> None:
+def load_command(paths: tuple[Path, ...], force: bool) -> None:
     """Validate, then add or update questions by id (a file with any error changes nothing)."""
-    report = load_paths(paths)
+    report = load_paths(paths, force=force)
     if report is None:
         click.echo("Nothing was loaded: fix the errors above and load again.", err=True)
         sys.exit(1)
@@ -209,6 +240,36 @@ def export_gift_command(bank_id: str, output: click.utils.LazyFile) -> None:
         + ".",
         err=True,
     )
+
+
+@banks.command("export-yaml")
+@click.argument("bank_id")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: print it).",
+)
+@with_appcontext
+def export_yaml_command(bank_id: str, output: Path | None) -> None:
+    """Write a loaded bank's current questions as a bank file that loads back unchanged."""
+    bank = db.session.scalar(select(Bank).where(Bank.slug == bank_id))
+    if bank is None:
+        raise click.ClickException(f"no loaded bank has the id {bank_id!r}")
+    try:
+        export = export_yaml(bank)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    if output is None:
+        click.echo(export.text, nl=False)
+    else:
+        try:
+            output.write_text(export.text, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output} ({exc.strerror or exc})") from None
+    where = f" to {output}" if output is not None else ""
+    click.echo(f"Wrote {export.questions} question(s) of `{bank.slug}`{where}.", err=True)
 
 
 @click.group()

@@ -25,6 +25,7 @@ from app.models import (
     CURRENT_VERSION,
     Bank,
     BankSource,
+    LintIgnore,
     Paragraph,
     Question,
     QuestionExclusion,
@@ -141,6 +142,41 @@ def ownership_problems(banks: Sequence[BankFile]) -> list[Problem]:
     return problems
 
 
+CLI_HINT = "download the bank again, or load with --force to replace it"
+WEB_HINT = "download the bank again, or tick “Replace the library's newer versions” to replace it"
+
+
+def stale_questions(banks: Sequence[BankFile], hint: str = CLI_HINT) -> list[Problem]:
+    """Questions a file would replace although the library has a newer version than the one the
+    file was written from, with different content (an edit made since the download)."""
+    based = {q.id: (b, q) for b in banks for q in b.questions if q.based_on is not None}
+    if not based:
+        return []
+    current = dict(
+        db.session.execute(
+            select(Question.key, QuestionVersion)
+            .join(QuestionVersion, CURRENT_VERSION)
+            .where(Question.key.in_(list(based)))
+        ).all()
+    )
+    problems = []
+    for key, (bank_file, question) in based.items():
+        version = current.get(key)
+        if version is None or question.based_on is None:
+            continue
+        if version.version > question.based_on and version.content_hash != question.content_hash:
+            problems.append(
+                Problem(
+                    bank_file.path,
+                    question.line,
+                    key,
+                    f"the library has version {version.version} of this question, this file was "
+                    f"written from version {question.based_on}: {hint}",
+                )
+            )
+    return sorted(problems, key=lambda p: (p.file, p.line))
+
+
 def sync_banks(
     banks: Sequence[BankFile], *, progress: Callable[[int], None] | None = None
 ) -> SyncReport:
@@ -215,6 +251,7 @@ def sync_banks(
                 progress(1)
 
         _sync_exclusions(bank, bank_file, report)
+        _sync_lint_ignores(bank, bank_file)
         present = {q.id for q in bank_file.questions}
         for question in db.session.scalars(
             select(Question).where(Question.bank_id == bank.id, Question.retired_at.is_(None))
@@ -296,6 +333,29 @@ def _sync_exclusions(bank: Bank, bank_file: BankFile, report: SyncReport) -> Non
             changed = True
     if changed:
         report.exclusions_changed.append(bank_file.id)
+
+
+def _sync_lint_ignores(bank: Bank, bank_file: BankFile) -> None:
+    """Keep the warnings the file accepts, with their reasons (`""` is the bank's own)."""
+    wanted = {
+        key: (list(codes), bank_file.lint_reasons.get(key, ""))
+        for key, codes in bank_file.lint_ignores.items()
+        if codes
+    }
+    rows = {
+        row.question_key: row
+        for row in db.session.scalars(select(LintIgnore).where(LintIgnore.bank_id == bank.id))
+    }
+    for key, row in rows.items():
+        if key not in wanted:
+            db.session.delete(row)
+        elif (row.codes, row.reason) != wanted[key]:
+            row.codes, row.reason = wanted[key]
+    for key, (codes, reason) in wanted.items():
+        if key not in rows:
+            db.session.add(
+                LintIgnore(bank_id=bank.id, question_key=key, codes=codes, reason=reason)
+            )
 
 
 def _add_version(question: Question, number: int, spec: dict, digest: str) -> None:

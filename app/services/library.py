@@ -50,9 +50,11 @@ from app.models import (
     Source,
 )
 from app.services.bank_sync import (
+    WEB_HINT,
     SyncReport,
     ownership_problems,
     source_hash,
+    stale_questions,
     sync_banks,
     sync_source,
 )
@@ -441,6 +443,9 @@ class UploadCheck:
     filename: str
     bank: BankFile | None
     problems: list[Problem] = field(default_factory=list)
+    # Questions the file would replace although the library changed them since the file was
+    # downloaded: loading needs the instructor to say so (`force`).
+    stale: list[Problem] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -486,7 +491,9 @@ def check_upload(text: str | bytes, filename: str) -> UploadCheck:
     cross = _library_conflicts(bank, known)
     if cross:
         return UploadCheck(filename, None, problems + cross)
-    return UploadCheck(filename, bank, problems + lint_banks([bank]))
+    return UploadCheck(
+        filename, bank, problems + lint_banks([bank]), stale_questions([bank], WEB_HINT)
+    )
 
 
 def _library_conflicts(bank: BankFile, known: dict[str, SourceDocument]) -> list[Problem]:

@@ -26,6 +26,7 @@ NOT_PAGES = {
     "exports.gradebook_csv": "CSV download",
     "exports.quiz_csv": "CSV download",
     "library.export_bank": "GIFT download",
+    "library.export_bank_yaml": "YAML download",
     "library.source_file": "article download",
     "lti.jwks": "JSON: the tool's public keys",
     "lti.canvas_config": "JSON: Canvas's tool configuration",
@@ -99,4 +100,48 @@ def test_axe_finds_nothing_on_any_page(live_server, browser, width):
             context.close()
     missing = {(r.endpoint, v) for r in pages for v in visitors_for(r.endpoint)} - visited
     assert not missing, f"pages never checked: {sorted(missing)}"
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_axe_finds_nothing_on_the_demo_courses_pages(live_server, browser, width):
+    """The same check on fuller pages: the demo course, every question type answered and
+    marked (the small world above has one quiz of two questions)."""
+    from sqlalchemy import select
+
+    from app.models import Attempt, Course, Quiz, User
+    from app.services.demo import load_demo
+    from tests.support.paths import BANKS
+
+    live = live_server
+    logins = load_demo(BANKS)
+    db = live.db
+    course = db.session.scalar(select(Course))
+    quizzes = db.session.scalars(select(Quiz)).all()
+    done = db.session.scalars(select(Attempt).where(Attempt.state == "submitted")).all()
+    student = db.session.scalar(select(User).where(User.email == logins.students[0]))
+    teach = [f"/teach/courses/{course.id}/{p}" for p in ("dashboard", "skills", "roster")]
+    teach.append(f"/teach/courses/{course.id}/students/{student.id}")
+    for quiz in quizzes:
+        teach += [f"/teach/quizzes/{quiz.id}/{p}" for p in ("results", "items", "misreadings")]
+    teach += [f"/teach/attempts/{a.id}" for a in done]
+    learn = [f"/courses/{course.id}"] + [f"/quizzes/{q.id}" for q in quizzes]
+    learn += [f"/attempts/{a.id}/result" for a in done if a.user_id == student.id]
+    problems = []
+    for email, paths in ((logins.instructor, teach), (logins.students[0], learn)):
+        context, page = new_page(browser, width)
+        try:
+            page.goto(live.url + "/login")
+            page.fill("input[name=email]", email)
+            page.fill("input[name=password]", logins.password)
+            page.click("button[type=submit], input[type=submit]")
+            page.wait_for_url(lambda url: "/login" not in url)
+            for path in paths:
+                assert page.goto(live.url + path).status == 200, path
+                problems += [f"{width}px {path}: {v['id']} {v['nodes']}" for v in run_axe(page)]
+                wide = page.evaluate("() => document.documentElement.scrollWidth")
+                if email != logins.instructor and wide > width:
+                    problems.append(f"{width}px {path}: {wide}px wide")
+        finally:
+            context.close()
     assert not problems, "\n".join(problems)

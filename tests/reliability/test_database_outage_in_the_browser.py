@@ -20,7 +20,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Response
 from tests.support import specs
-from tests.support.browser import LiveServer
+from tests.support.browser import LiveServer, wait_saved
 from tests.support.config import TEST_CONFIG
 from tests.support.deployment import quick_world
 from tests.support.postgres import block_postgres, temporary_database, unblock_postgres
@@ -77,11 +77,7 @@ def test_answer_typed_while_the_database_is_down_is_kept_in_the_browser_and_rese
         )
     finally:
         unblock_postgres(url)
-    page.wait_for_function(
-        "() => /^Saved \\d\\d:\\d\\d$/.test(document.getElementById('save-status').textContent)"
-        " && !localStorage.length",
-        timeout=30_000,
-    )
+    wait_saved(page, timeout=30_000)
     assert statuses[-1] == 200
     db.session.rollback()
     saved = db.session.scalar(

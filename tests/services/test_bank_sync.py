@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.cli.banks import load_paths
 from app.domain.banks.schema import load_bank_paths
-from app.models import Attempt, Bank, Question, QuestionVersion, Response
+from app.models import Attempt, Bank, LintIgnore, Question, QuestionVersion, Response
 from app.services.bank_sync import SyncReport, sync_banks
 from tests.support.library import snapshot
 from tests.support.paths import BANKS
@@ -48,7 +48,8 @@ def edit(folder: Path, name: str, old: str, new: str) -> None:
 
 def without_loaded_at(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Library rows minus the banks' `loaded_at`, the one thing a reload may touch."""
-    return [row[:-1] if row[0] == "bank" else row for row in rows]
+    at = 1 + [c.key for c in Bank.__table__.columns].index("loaded_at")
+    return [row[:at] + row[at + 1 :] if row[0] == "bank" else row for row in rows]
 
 
 def question(db: Any, key: str) -> Question:
@@ -162,3 +163,42 @@ def test_question_moved_to_another_bank_is_refused_across_files(
     db.session.expire_all()
     assert snapshot(db) == before
     assert db.session.scalar(select(Bank).where(Bank.slug == "two-coups-copy")) is None
+
+
+def lint_rows(db: Any) -> list[tuple[str, list[str], str]]:
+    db.session.expire_all()
+    return sorted(
+        (row.question_key, row.codes, row.reason) for row in db.session.scalars(select(LintIgnore))
+    )
+
+
+def test_lint_ignores_are_kept_and_replaced_without_new_versions(
+    backend: str, db: Any, banks_dir: Path
+) -> None:
+    """What "Download as YAML" writes back: the accepted warnings and why, per bank and question."""
+    load(db, banks_dir)
+    assert lint_rows(db) == [
+        (
+            "",
+            ["L007"],
+            "Every question here is a comparison question by design; the other eight skills are "
+            "covered per article in two-coups.yaml and kamikaze.yaml.",
+        )
+    ]
+    edit(
+        banks_dir,
+        "comparison.yaml",
+        "  - id: cmp-framings\n    type: single\n",
+        "  - id: cmp-framings\n    type: single\n    lint_ignore: [L002, L001]\n"
+        '    lint_reason: "The key is long on purpose."\n',
+    )
+    edit(banks_dir, "comparison.yaml", "by design; the other", "on purpose; the other")
+    report = load(db, banks_dir)
+    assert not report.new_versions and not report.added
+    assert [r[:2] for r in lint_rows(db)] == [("", ["L007"]), ("cmp-framings", ["L002", "L001"])]
+    assert lint_rows(db)[0][2].startswith("Every question here is a comparison question on purpose")
+    assert lint_rows(db)[1][2] == "The key is long on purpose."
+    edit(banks_dir, "comparison.yaml", "    lint_ignore: [L002, L001]\n", "")
+    edit(banks_dir, "comparison.yaml", '    lint_reason: "The key is long on purpose."\n', "")
+    load(db, banks_dir)
+    assert [r[0] for r in lint_rows(db)] == [""]

@@ -153,12 +153,13 @@ def qid_position(live: LiveServer, attempt_id: int) -> Positions:
     return pos
 
 
-def wait_saved(page: Any) -> None:
+def wait_saved(page: Any, timeout: float | None = None) -> None:
     """Until the page says every answer reached the server (and none waits in localStorage)."""
     page.wait_for_function(
         # "Saved 14:05 CET" ("Saved 02:05 PM UTC" in en-US): the zone is named, like every
         # other time on the page
         "() => /^Saved \\d\\d:\\d\\d( [AP]M)? [A-Z][A-Za-z0-9+:-]*$/"
         ".test(document.getElementById('save-status').textContent)"
-        " && !localStorage.length"
+        " && !localStorage.length",
+        timeout=timeout,
     )

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import functools
+import shutil
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from app.domain.banks.schema import load_bank_paths
-from app.models import Bank, BankSource, Paragraph, Question, QuestionVersion, Source
+from app.models import (
+    Bank,
+    BankSource,
+    LintIgnore,
+    Paragraph,
+    Question,
+    QuestionExclusion,
+    QuestionVersion,
+    Source,
+)
 from app.services.bank_sync import sync_banks
-from tests.support.paths import BANKS, SHARED
+from tests.support.paths import BANKS, FIXTURES, SHARED
 
 SHARED_ARTICLES = SHARED / "articles"
 LIBRARY_MODELS = (Source, Paragraph, Bank, BankSource, Question, QuestionVersion)
@@ -47,3 +58,53 @@ def load_real_banks(db: Any) -> Any:
     report = sync_banks(banks)
     db.session.commit()
     return report
+
+
+def library_state(db: Any) -> dict[str, Any]:
+    """What a reload must leave alone: every version, exclusion and lint ignore."""
+    db.session.expire_all()
+    return {
+        "versions": sorted(
+            db.session.execute(
+                select(Question.key, QuestionVersion.version, QuestionVersion.content_hash).join(
+                    QuestionVersion, QuestionVersion.question_id == Question.id
+                )
+            ).all()
+        ),
+        "exclusions": sorted(
+            db.session.execute(
+                select(
+                    QuestionExclusion.first_key,
+                    QuestionExclusion.second_key,
+                    QuestionExclusion.declared_by,
+                    QuestionExclusion.reason,
+                )
+            ).all()
+        ),
+        "lint": sorted(
+            db.session.execute(
+                select(
+                    Bank.slug, LintIgnore.question_key, LintIgnore.codes, LintIgnore.reason
+                ).join(Bank, Bank.id == LintIgnore.bank_id)
+            ).all(),
+            key=str,
+        ),
+        "retired": sorted(
+            db.session.scalars(select(Question.key).where(Question.retired_at.is_not(None)))
+        ),
+    }
+
+
+def copy_fixture_bank(folder: Path) -> Path:
+    """A copy of the every-type bank (tests/fixtures/all_types.yaml) with its source, to edit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / "all_types.yaml", folder / "all_types.yaml")
+    shutil.copytree(FIXTURES / "sources", folder / "sources", dirs_exist_ok=True)
+    return folder / "all_types.yaml"
+
+
+def edit_file(path: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in a text file (which must hold it)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

@@ -137,6 +137,7 @@ for _endpoint in [
     "confirm_bank",
     "download_yaml",
     "export_bank",
+    "export_bank_yaml",
     "import_gift",
     "import_source",
     "index",

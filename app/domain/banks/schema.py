@@ -72,6 +72,7 @@ ALLOWED_TAGS = frozenset(
 _COMMON_KEYS = (
     "id",
     "type",
+    "version",
     "prompt",
     "points",
     "skill",
@@ -98,6 +99,7 @@ _REF_RE = re.compile(
 )
 # Numbers as YAML 1.2 and JSON read them (PyYAML's YAML 1.1 misses `1e3`, `.5e1`...).
 _NUMBER_LIKE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+NUMBER_LIKE = _NUMBER_LIKE  # unquoted text the checker refuses as a number (the writer quotes it)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 _STR = "tag:yaml.org,2002:str"
@@ -148,6 +150,9 @@ class Question:
     # Items that must not appear in one attempt with this one: (other id, reason). Kept out of
     # `spec` so that declaring an exclusion does not make a new version of the question.
     excludes: tuple[tuple[str, str], ...] = ()
+    # The library version this question was written from (`version:`, set by "Download as
+    # YAML"); a load refuses to replace a newer library version with it unless forced.
+    based_on: int | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,8 @@ class Bank:
     questions: tuple[Question, ...]
     lint_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     line: int = 1
+    # Why the ignored warnings are fine (`lint_reason`), keyed like `lint_ignores`.
+    lint_reasons: dict[str, str] = field(default_factory=dict)
 
 
 BANK_LEVEL = ""  # key of `Bank.lint_ignores` for ignores set in the `bank:` block
@@ -348,6 +355,8 @@ class _Checker:
         self.problems: list[Problem] = []
         self.qid: str | None = None
         self.bank_ignores: tuple[str, ...] = ()
+        self.last_lint_reason = ""
+        self.bank_lint_reason = ""
         self.sources: dict[str, SourceDocument] = {}
         self.broken_sources: set[str] = set()
         self.meta = _Meta()
@@ -665,6 +674,9 @@ class _Checker:
         lint_ignores: dict[str, tuple[str, ...]] = (
             {BANK_LEVEL: self.bank_ignores} if self.bank_ignores else {}
         )
+        lint_reasons: dict[str, str] = (
+            {BANK_LEVEL: self.bank_lint_reason} if self.bank_ignores else {}
+        )
         questions_node = self.require(top, "questions", root, "the bank file")
         if (
             isinstance(questions_node, SequenceNode)
@@ -677,10 +689,11 @@ class _Checker:
                 parsed = self.question(item)
                 self.qid = None
                 if parsed is not None:
-                    question, ignores = parsed
+                    question, ignores, reason = parsed
                     questions.append(question)
                     if ignores:
                         lint_ignores[question.id] = ignores
+                        lint_reasons[question.id] = reason
         if any(p.severity == "error" for p in self.problems) or info is None:
             return None
         return Bank(
@@ -692,6 +705,7 @@ class _Checker:
             questions=tuple(questions),
             lint_ignores=lint_ignores,
             line=self.meta.bank_line,
+            lint_reasons=lint_reasons,
         )
 
     def bank_info(
@@ -708,6 +722,7 @@ class _Checker:
             fields, ("id", "title", "description", "lint_ignore", "lint_reason"), "`bank`"
         )
         self.bank_ignores = self.lint_ignore(fields)
+        self.bank_lint_reason = self.last_lint_reason
         id_node = self.require(fields, "id", node, "`bank`")
         title_node = self.require(fields, "title", node, "`bank`")
         bank_id = id_node and self.identifier(
@@ -891,7 +906,7 @@ class _Checker:
 
     # -- questions
 
-    def question(self, node: Node) -> tuple[Question, tuple[str, ...]] | None:
+    def question(self, node: Node) -> tuple[Question, tuple[str, ...], str] | None:
         self.qid = _provisional_id(node)
         fields = self.mapping(node, "a question")
         if fields is None:
@@ -962,6 +977,10 @@ class _Checker:
                 )
             ]
         ignores = self.lint_ignore(fields)
+        lint_reason = self.last_lint_reason
+        based_on = None
+        if "version" in fields:
+            based_on = self.integer(fields["version"][1], "version", 1)
         excludes = self.excludes(fields, qid)
         spec: dict[str, Any] = {
             "id": qid,
@@ -983,8 +1002,10 @@ class _Checker:
             return None
         if any(spec[k] is None for k in ("prompt", "points", "skill", "difficulty", "explanation")):
             return None
-        question = Question(qid, qtype, _line(node), spec, content_hash(spec), excludes)
-        return question, ignores
+        question = Question(
+            qid, qtype, _line(node), spec, content_hash(spec), excludes, based_on=based_on
+        )
+        return question, ignores, lint_reason
 
     def excludes(
         self, fields: dict[str, tuple[Node, Node]], qid: str | None
@@ -1026,8 +1047,9 @@ class _Checker:
                 self.error(
                     node, "`lint_ignore` needs a `lint_reason` saying why the warning is fine"
                 )
+        self.last_lint_reason = ""
         if "lint_reason" in fields:
-            self.text(fields["lint_reason"][1], "lint_reason")
+            self.last_lint_reason = self.text(fields["lint_reason"][1], "lint_reason") or ""
             if "lint_ignore" not in fields:
                 self.error(fields["lint_reason"][0], "`lint_reason` without `lint_ignore`")
         return tuple(codes)

@@ -37,6 +37,21 @@ def key(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {"correct": [o["id"] for o in spec["options"] if o.get("correct")]}
 
 
+def bank_options(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """`options:` as a bank file writes them: `correct`, `feedback`, `misreading` when set."""
+    options = []
+    for option in spec["options"]:
+        entry: dict[str, Any] = {"text": option["text"]}
+        if option.get("correct"):
+            entry["correct"] = True
+        if option.get("feedback"):
+            entry["feedback"] = option["feedback"]
+        if option.get("misreading"):
+            entry["misreading"] = option["misreading"]
+        options.append(entry)
+    return {"options": options}
+
+
 def display(spec: Mapping[str, Any], value: Any) -> dict[str, Any]:
     picked = [value] if isinstance(value, str) else list(value or ())
     options = {o["id"]: o for o in spec.get("options", ())}

@@ -45,6 +45,7 @@ REQUIRED_PARTS = (
     "grade",
     "answer_display",
     "gift_write",
+    "bank_write",
     "demo_answer",
     "bench_answer",
 )
@@ -254,6 +255,15 @@ class QuestionType(ABC):
     def gift_losses(self, spec: Mapping[str, Any]) -> list[str]:
         """Parts of the spec GIFT drops for this type (reported as a warning on export)."""
         return ["feedback_wrong"] if spec.get("feedback_wrong") else []
+
+    # -- bank file out ("Download as YAML")
+
+    @abstractmethod
+    def bank_write(self, writer: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """This type's bank-file keys for `spec`, in file order: the inverse of `check`, so
+        that checking the written keys gives back exactly the same spec (and content hash).
+        `writer` shortens evidence references (`writer.ref`), writes numbers as people do
+        (`writer.number`) and short lists on one line (`writer.flow`)."""
 
     # -- made-up answers (demo data, benchmark)
 

@@ -171,6 +171,31 @@ class Essay(QuestionType):
         reader.warn("essay imported with a placeholder rubric: write a rubric")
         return True
 
+    def bank_write(self, writer: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if spec.get("model_answer"):
+            out["model_answer"] = spec["model_answer"]
+        for name in ("min_words", "max_words"):
+            if spec.get(name) is not None:
+                out[name] = spec[name]
+        rubric = []
+        for criterion in spec.get("rubric") or ():
+            entry: dict[str, Any] = {
+                "criterion": criterion["criterion"],
+                "points": writer.number(criterion["points"]),
+            }
+            if criterion.get("description"):
+                entry["description"] = criterion["description"]
+            if criterion.get("levels"):
+                entry["levels"] = [
+                    {"points": writer.number(level["points"]), "descriptor": level["descriptor"]}
+                    for level in criterion["levels"]
+                ]
+            rubric.append(entry)
+        if rubric:
+            out["rubric"] = rubric
+        return out
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> str:
         return ""
 

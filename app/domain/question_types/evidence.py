@@ -138,6 +138,19 @@ class Evidence(QuestionType):
             return {"kind": "text", "items": [str(value)]}
         return {"kind": "passages", "items": [(ref, passage(ref)) for ref in value]}
 
+    def bank_write(self, writer: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "select": spec["select"],
+            "key": writer.flow([writer.ref(ref) for ref in spec["key"]]),
+        }
+        if spec.get("max_selections") is not None:
+            out["max_selections"] = spec["max_selections"]
+        if spec.get("feedback_for"):
+            out["feedback_for"] = {
+                writer.ref(ref): text for ref, text in spec["feedback_for"].items()
+            }
+        return out
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> None:
         return None  # GIFT has no passages to pick
 

@@ -216,6 +216,14 @@ class Matching(QuestionType):
             question["distractors"] = kept
         return True
 
+    def bank_write(self, writer: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "pairs": [{"left": p["left"], "right": p["right"]} for p in spec["pairs"]]
+        }
+        if spec.get("distractors"):
+            out["distractors"] = [d["text"] for d in spec["distractors"]]
+        return out
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> list[str]:
         items = [
             f"={writer.text(pair['left'], arrow=True)} -> {writer.repchar(pair['right'].strip())}"

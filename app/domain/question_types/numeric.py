@@ -343,6 +343,23 @@ class Numeric(QuestionType):
                 entry["tolerance"] = tolerance
         return entry
 
+    def bank_write(self, writer: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+        answers = []
+        for answer in spec["answers"]:
+            entry: dict[str, Any]
+            if answer.get("value") is not None:
+                entry = {"value": writer.number(answer["value"])}
+                if answer.get("tolerance"):
+                    entry["tolerance"] = writer.number(answer["tolerance"])
+            else:
+                entry = {"min": writer.number(answer["min"]), "max": writer.number(answer["max"])}
+            if answer["credit"] != 1:
+                entry["credit"] = writer.number(answer["credit"])
+            if answer.get("feedback"):
+                entry["feedback"] = answer["feedback"]
+            answers.append(entry)
+        return {"answers": answers}
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> list[str]:
         items = []
         for answer in spec.get("answers", []):

@@ -161,6 +161,9 @@ class Ordering(QuestionType):
         texts = {i["id"]: i["text"] for i in spec.get("items", ())}
         return {"kind": "order", "items": [texts.get(i, "?") for i in value]}
 
+    def bank_write(self, writer: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+        return {"items": [item["text"] for item in spec["items"]]}
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> None:
         return None  # GIFT has no ordering question
 

@@ -180,6 +180,23 @@ class Short(QuestionType):
             question["feedback_wrong"] = question.pop("feedback_wrong")
         return True
 
+    def bank_write(self, writer: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+        accepted: list[Any] = []
+        for answer in spec["accepted"]:
+            if answer["credit"] == 1 and not answer.get("feedback"):
+                accepted.append(answer["text"])
+                continue
+            entry: dict[str, Any] = {"text": answer["text"]}
+            if answer["credit"] != 1:
+                entry["credit"] = writer.number(answer["credit"])
+            if answer.get("feedback"):
+                entry["feedback"] = answer["feedback"]
+            accepted.append(entry)
+        out: dict[str, Any] = {"accepted": accepted}
+        if spec.get("manual_review"):
+            out["manual_review"] = True
+        return out
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> list[str]:
         items = []
         for accepted in spec.get("accepted", []):

@@ -59,6 +59,9 @@ class Single(QuestionType):
     def option_feedback(self, spec: Mapping[str, Any]) -> dict[str, str]:
         return _options.option_feedback(spec)
 
+    def bank_write(self, writer: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+        return _options.bank_options(spec)
+
     def answer_display(self, spec: Mapping[str, Any], value: Any, passage: Any) -> dict:
         return _options.display(spec, value)
 

@@ -46,6 +46,13 @@ class TrueFalse(QuestionType):
         pairs = (("true", spec.get("feedback_true", "")), ("false", spec.get("feedback_false", "")))
         return {k: v for k, v in pairs if v}
 
+    def bank_write(self, writer: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"answer": bool(spec["answer"])}
+        for name in ("feedback_true", "feedback_false"):
+            if spec.get(name):
+                out[name] = spec[name]
+        return out
+
     def answer_display(self, spec: Mapping[str, Any], value: Any, passage: Any) -> dict:
         return {"kind": "text", "items": ["True" if value is True else "False"]}
 

@@ -166,6 +166,7 @@ class BankUploadForm(FlaskForm):
 class ConfirmLoadForm(FlaskForm):
     token = HiddenField()
     file = FileField("Upload the same file again to confirm")
+    force = BooleanField("Replace the library's newer versions with this file's")
     submit = SubmitField("Confirm and load")
 
 

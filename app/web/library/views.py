@@ -41,7 +41,7 @@ from app.domain.banks.source_review import (
     text_digest,
 )
 from app.extensions import csrf, db
-from app.services import library
+from app.services import bank_files, library
 from app.services.library import LibraryError, UploadCheck
 from app.web.library.forms import (
     BankUploadForm,
@@ -442,6 +442,33 @@ def export_bank(slug: str) -> Response:
     )
 
 
+@bp.get("/banks/<slug>/export.yaml")
+def export_bank_yaml(slug: str) -> Response:
+    """The bank as a bank file that `hustings banks check` accepts and that loads back with no
+    new version; each question says the version it was written from."""
+    found = library.bank_by_slug(slug)
+    if found is None:
+        abort(404)
+    try:
+        export = bank_files.export_yaml(found)
+    except bank_files.ExportError:
+        current_app.logger.exception("bank %s could not be written as YAML", found.slug)
+        flash(
+            "This bank could not be written as a file that loads back unchanged; nothing was "
+            "downloaded. Export it as GIFT, or ask the administrator to look at the log.",
+            "error",
+        )
+        return redirect(url_for("library.bank", slug=found.slug))
+    return Response(
+        export.text,
+        mimetype="application/yaml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @bp.route("/banks/upload", methods=["GET", "POST"])
 def upload_bank() -> str | tuple[str, int]:
     form = BankUploadForm()
@@ -483,6 +510,11 @@ def confirm_bank() -> Response | tuple[str, int]:
     check = library.check_upload(text, str(payload.get("f") or "upload.yaml"))
     if not check.ok or check.bank is None:
         return render_template("library/bank_upload.html", form=upload_form, check=check), 400
+    if check.stale and not form.force.data:
+        # checked again now: the library may have changed since the preview
+        return _check_page(
+            "library/bank_upload.html", check, text, 409, form=upload_form, refused=True
+        )
     report = library.load_banks([check.bank])
     db.session.commit()
     flash(f"Bank “{check.bank.id}” loaded: {report.summary()}.", "success")

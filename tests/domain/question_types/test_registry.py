@@ -40,6 +40,27 @@ def test_each_type_module_defines_every_part(name: str) -> None:
         assert inspect.getmodule(method).__name__.startswith("app.domain.question_types")
 
 
+def test_writing_a_bank_file_is_a_required_part() -> None:
+    """ "Download as YAML" asks each type for its keys: a type without them could not be
+    written back, so the guard above fails for it."""
+    assert "bank_write" in question_types.REQUIRED_PARTS
+    assert "check" in question_types.REQUIRED_PARTS
+
+
+def test_each_type_writes_only_its_own_bank_keys() -> None:
+    from app.domain.banks.schema import load_bank_file
+    from app.domain.banks.writer import QuestionWriter
+
+    bank, problems = load_bank_file(ROOT / "tests" / "fixtures" / "all_types.yaml")
+    assert bank is not None, problems
+    assert {q.type for q in bank.questions} == set(NAMES)
+    for question in bank.questions:
+        kind = question_types.get(question.type)
+        written = kind.bank_write(QuestionWriter(question.spec.get("source")), question.spec)
+        assert written, question.type
+        assert set(written) <= set(kind.bank_keys), (question.type, set(written))
+
+
 def test_a_type_that_lacks_a_part_cannot_be_made() -> None:
     class Incomplete(QuestionType):
         name = "incomplete"

@@ -44,6 +44,7 @@ def real_banks(db: Any) -> Any:
 def small_library(make: Any, db: Any) -> None:
     """Just enough rows for every library URL to name something real: two banks, a source."""
     make.source("two-coups")
+    make.source("src")  # the article the factory's questions cite, so the banks export whole
     for slug, key in (("two-coups-reading", "tc-triumvirate"), ("kamikaze-reading", "km-q")):
         bank = Bank(slug=slug, title=f"Bank {slug}")
         db.session.add(bank)

@@ -21,6 +21,7 @@ GET_ROUTES = [
     "/teach/banks/two-coups-reading",
     "/teach/banks/two-coups-reading/questions/tc-triumvirate",
     "/teach/banks/two-coups-reading/export.gift",
+    "/teach/banks/two-coups-reading/export.yaml",
     "/teach/banks/upload",
     "/teach/banks/import-gift",
 ]
@@ -100,6 +101,7 @@ def test_student_cannot_use_an_instructors_confirm_token(
         "/teach/sources/nope/download",
         "/teach/banks/nope",
         "/teach/banks/nope/export.gift",
+        "/teach/banks/nope/export.yaml",
         "/teach/banks/two-coups-reading/questions/nope",
         "/teach/banks/kamikaze-reading/questions/tc-triumvirate",  # a question of another bank
         "/teach/sources/..%2F..%2Fetc%2Fpasswd",
