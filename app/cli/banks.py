@@ -146,6 +146,8 @@ def load_command(paths: tuple[Path, ...], force: bool) -> None:
         click.echo("Nothing was loaded: fix the errors above and load again.", err=True)
         sys.exit(1)
     click.echo(f"Loaded: {report.summary()}.")
+    if report.behind_note():
+        click.echo(report.behind_note(), err=True)
 
 
 @banks.command("import-gift")

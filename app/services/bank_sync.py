@@ -47,6 +47,9 @@ class SyncReport:
     sources_updated: list[str] = field(default_factory=list)
     exclusions_changed: list[str] = field(default_factory=list)  # banks whose pairs changed
     notes_updated: list[str] = field(default_factory=list)  # sources whose background note changed
+    # Questions whose file says `version:` and that got a new version: that file is now behind
+    # the library, and a later load of it, edited again, would be refused as stale.
+    files_behind: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -59,6 +62,15 @@ class SyncReport:
             or self.sources_updated
             or self.exclusions_changed
             or self.notes_updated
+        )
+
+    def behind_note(self) -> str:
+        """What to do before editing a downloaded file again, once its edits are loaded."""
+        if not self.files_behind:
+            return ""
+        return (
+            f"{len(self.files_behind)} question(s) of the file now have a newer library version "
+            "than its `version:` says: download the bank again before editing it further."
         )
 
     def summary(self) -> str:
@@ -247,6 +259,8 @@ def sync_banks(
                         question, question.latest_version, spec, question_file.content_hash
                     )
                     report.new_versions.append(question_file.id)
+                    if question_file.based_on is not None:
+                        report.files_behind.append(question_file.id)
             if progress:
                 progress(1)
 

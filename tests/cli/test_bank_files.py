@@ -159,6 +159,15 @@ def test_same_content_or_a_current_version_is_never_refused(
     edited = runner.invoke(args=["banks", "load", str(downloaded)])
     assert edited.exit_code == 0, edited.output
     assert "1 new version(s)" in edited.output
+    assert (
+        "1 question(s) of the file now have a newer library version than its `version:` says: "
+        "download the bank again before editing it further."
+    ) in edited.output
+    # which is so: the same file edited again is now behind the library
+    edit_file(downloaded, "Which paragraph is the final one?", "Which paragraph ends it?")
+    again = runner.invoke(args=["banks", "load", str(downloaded)])
+    assert again.exit_code == 1
+    assert "fx-single: the library has version 4 of this question" in again.output
     # a hand-written file without `version:` is loaded as before
     hand = runner.invoke(args=["banks", "load", str(original)])
     assert hand.exit_code == 0 and "1 new version(s)" in hand.output
