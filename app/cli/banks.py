@@ -87,7 +87,9 @@ def load_paths(
     total = sum(len(b.questions) for b in banks)
     with writing():
         try:
-            stale = stale_questions(banks)
+            found = stale_questions(banks)
+            stale = [p for p in found if p.severity == "error"]
+            _print_problems([p for p in found if p.severity != "error"])
             if stale and not force:
                 _print_problems(stale)
                 db.session.rollback()

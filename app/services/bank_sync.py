@@ -160,7 +160,9 @@ WEB_HINT = "download the bank again, or tick “Replace the library's newer vers
 
 def stale_questions(banks: Sequence[BankFile], hint: str = CLI_HINT) -> list[Problem]:
     """Questions a file would replace although the library has a newer version than the one the
-    file was written from, with different content (an edit made since the download)."""
+    file was written from, with different content (an edit made since the download): errors.
+    A file that says it was written from a version the library does not have yet is a warning
+    (a copy from another installation, or a library restored from an older backup)."""
     based = {q.id: (b, q) for b in banks for q in b.questions if q.based_on is not None}
     if not based:
         return []
@@ -184,6 +186,18 @@ def stale_questions(banks: Sequence[BankFile], hint: str = CLI_HINT) -> list[Pro
                     key,
                     f"the library has version {version.version} of this question, this file was "
                     f"written from version {question.based_on}: {hint}",
+                )
+            )
+        elif version.version < question.based_on:
+            problems.append(
+                Problem(
+                    bank_file.path,
+                    question.line,
+                    key,
+                    f"this file says it was written from version {question.based_on} of this "
+                    f"question, but the library's latest is version {version.version}: was it "
+                    "downloaded from another installation? Loading it makes the next version",
+                    severity="warning",
                 )
             )
     return sorted(problems, key=lambda p: (p.file, p.line))

@@ -182,3 +182,26 @@ def test_check_names_a_source_cited_by_id_that_the_library_lacks(
     result = runner.invoke(args=["banks", "check", str(path)])
     assert result.exit_code == 1
     assert f"{path}:7: source `short` is not in the library; import it first" in result.output
+
+
+def test_a_file_ahead_of_the_library_is_loaded_with_a_warning(
+    runner: Any, db: Any, fixture_bank: Path, tmp_path: Path
+) -> None:
+    """A copy from another installation (or a library restored from an older backup)."""
+    assert runner.invoke(args=["banks", "load", str(fixture_bank)]).exit_code == 0
+    downloaded = tmp_path / "downloaded.yaml"
+    runner.invoke(args=["banks", "export-yaml", "fixture-bank", "-o", str(downloaded)])
+    text = downloaded.read_text(encoding="utf-8")
+    start = text.index("  - id: fx-single\n")
+    downloaded.write_text(
+        text[:start] + text[start:].replace("    version: 1\n", "    version: 9\n", 1),
+        encoding="utf-8",
+    )
+    edit_file(downloaded, "Which paragraph is <em>last</em>?", "Which paragraph ends it?")
+    result = runner.invoke(args=["banks", "load", str(downloaded)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "fx-single: warning: this file says it was written from version 9 of this question, but "
+        "the library's latest is version 1: was it downloaded from another installation?"
+    ) in result.output
+    assert "1 new version(s)" in result.output
