@@ -87,7 +87,9 @@ def load_paths(
     total = sum(len(b.questions) for b in banks)
     with writing():
         try:
-            stale = stale_questions(banks)
+            found = stale_questions(banks)
+            stale = [p for p in found if p.severity == "error"]
+            _print_problems([p for p in found if p.severity != "error"])
             if stale and not force:
                 _print_problems(stale)
                 db.session.rollback()
@@ -146,6 +148,8 @@ def load_command(paths: tuple[Path, ...], force: bool) -> None:
         click.echo("Nothing was loaded: fix the errors above and load again.", err=True)
         sys.exit(1)
     click.echo(f"Loaded: {report.summary()}.")
+    if report.behind_note():
+        click.echo(report.behind_note(), err=True)
 
 
 @banks.command("import-gift")

@@ -47,6 +47,9 @@ class SyncReport:
     sources_updated: list[str] = field(default_factory=list)
     exclusions_changed: list[str] = field(default_factory=list)  # banks whose pairs changed
     notes_updated: list[str] = field(default_factory=list)  # sources whose background note changed
+    # Questions whose file says `version:` and that got a new version: that file is now behind
+    # the library, and a later load of it, edited again, would be refused as stale.
+    files_behind: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -59,6 +62,15 @@ class SyncReport:
             or self.sources_updated
             or self.exclusions_changed
             or self.notes_updated
+        )
+
+    def behind_note(self) -> str:
+        """What to do before editing a downloaded file again, once its edits are loaded."""
+        if not self.files_behind:
+            return ""
+        return (
+            f"{len(self.files_behind)} question(s) of the file now have a newer library version "
+            "than its `version:` says: download the bank again before editing it further."
         )
 
     def summary(self) -> str:
@@ -148,7 +160,9 @@ WEB_HINT = "download the bank again, or tick “Replace the library's newer vers
 
 def stale_questions(banks: Sequence[BankFile], hint: str = CLI_HINT) -> list[Problem]:
     """Questions a file would replace although the library has a newer version than the one the
-    file was written from, with different content (an edit made since the download)."""
+    file was written from, with different content (an edit made since the download): errors.
+    A file that says it was written from a version the library does not have yet is a warning
+    (a copy from another installation, or a library restored from an older backup)."""
     based = {q.id: (b, q) for b in banks for q in b.questions if q.based_on is not None}
     if not based:
         return []
@@ -172,6 +186,18 @@ def stale_questions(banks: Sequence[BankFile], hint: str = CLI_HINT) -> list[Pro
                     key,
                     f"the library has version {version.version} of this question, this file was "
                     f"written from version {question.based_on}: {hint}",
+                )
+            )
+        elif version.version < question.based_on:
+            problems.append(
+                Problem(
+                    bank_file.path,
+                    question.line,
+                    key,
+                    f"this file says it was written from version {question.based_on} of this "
+                    f"question, but the library's latest is version {version.version}: was it "
+                    "downloaded from another installation? Loading it makes the next version",
+                    severity="warning",
                 )
             )
     return sorted(problems, key=lambda p: (p.file, p.line))
@@ -247,6 +273,8 @@ def sync_banks(
                         question, question.latest_version, spec, question_file.content_hash
                     )
                     report.new_versions.append(question_file.id)
+                    if question_file.based_on is not None:
+                        report.files_behind.append(question_file.id)
             if progress:
                 progress(1)
 

@@ -491,9 +491,10 @@ def check_upload(text: str | bytes, filename: str) -> UploadCheck:
     cross = _library_conflicts(bank, known)
     if cross:
         return UploadCheck(filename, None, problems + cross)
-    return UploadCheck(
-        filename, bank, problems + lint_banks([bank]), stale_questions([bank], WEB_HINT)
-    )
+    versions = stale_questions([bank], WEB_HINT)
+    stale = [p for p in versions if p.severity == "error"]
+    ahead = [p for p in versions if p.severity != "error"]
+    return UploadCheck(filename, bank, problems + lint_banks([bank]) + ahead, stale)
 
 
 def _library_conflicts(bank: BankFile, known: dict[str, SourceDocument]) -> list[Problem]:

@@ -159,6 +159,15 @@ def test_same_content_or_a_current_version_is_never_refused(
     edited = runner.invoke(args=["banks", "load", str(downloaded)])
     assert edited.exit_code == 0, edited.output
     assert "1 new version(s)" in edited.output
+    assert (
+        "1 question(s) of the file now have a newer library version than its `version:` says: "
+        "download the bank again before editing it further."
+    ) in edited.output
+    # which is so: the same file edited again is now behind the library
+    edit_file(downloaded, "Which paragraph is the final one?", "Which paragraph ends it?")
+    again = runner.invoke(args=["banks", "load", str(downloaded)])
+    assert again.exit_code == 1
+    assert "fx-single: the library has version 4 of this question" in again.output
     # a hand-written file without `version:` is loaded as before
     hand = runner.invoke(args=["banks", "load", str(original)])
     assert hand.exit_code == 0 and "1 new version(s)" in hand.output
@@ -173,3 +182,26 @@ def test_check_names_a_source_cited_by_id_that_the_library_lacks(
     result = runner.invoke(args=["banks", "check", str(path)])
     assert result.exit_code == 1
     assert f"{path}:7: source `short` is not in the library; import it first" in result.output
+
+
+def test_a_file_ahead_of_the_library_is_loaded_with_a_warning(
+    runner: Any, db: Any, fixture_bank: Path, tmp_path: Path
+) -> None:
+    """A copy from another installation (or a library restored from an older backup)."""
+    assert runner.invoke(args=["banks", "load", str(fixture_bank)]).exit_code == 0
+    downloaded = tmp_path / "downloaded.yaml"
+    runner.invoke(args=["banks", "export-yaml", "fixture-bank", "-o", str(downloaded)])
+    text = downloaded.read_text(encoding="utf-8")
+    start = text.index("  - id: fx-single\n")
+    downloaded.write_text(
+        text[:start] + text[start:].replace("    version: 1\n", "    version: 9\n", 1),
+        encoding="utf-8",
+    )
+    edit_file(downloaded, "Which paragraph is <em>last</em>?", "Which paragraph ends it?")
+    result = runner.invoke(args=["banks", "load", str(downloaded)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "fx-single: warning: this file says it was written from version 9 of this question, but "
+        "the library's latest is version 1: was it downloaded from another installation?"
+    ) in result.output
+    assert "1 new version(s)" in result.output

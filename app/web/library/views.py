@@ -518,6 +518,8 @@ def confirm_bank() -> Response | tuple[str, int]:
     report = library.load_banks([check.bank])
     db.session.commit()
     flash(f"Bank “{check.bank.id}” loaded: {report.summary()}.", "success")
+    if report.behind_note():
+        flash(report.behind_note(), "info")
     return redirect(url_for("library.bank", slug=check.bank.id))
 
 

@@ -105,6 +105,8 @@ def test_upload_of_a_stale_file_needs_the_box_ticked(
         "/teach/banks/confirm", data={"token": _token(refused), "force": "y"}
     )
     assert forced.status_code == 302
+    shown = html.unescape(teacher_client.get(forced.headers["Location"]).get_data(as_text=True))
+    assert "2 question(s) of the file now have a newer library version" in shown
     db.session.expire_all()
     versions = dict(db.session.execute(select(Question.key, Question.latest_version)).all())
     assert versions["fx-single"] == 3 and versions["fx-multiple"] == 2
