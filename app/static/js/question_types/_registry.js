@@ -13,4 +13,24 @@
     one: function (selector, root) { return root.querySelector(selector); },
     all: function (selector, root) { return Array.prototype.slice.call(root.querySelectorAll(selector)); }
   };
+  var types = window.HustingsQuestionTypes;
+  /* Readers more than one type shares: a typed text, and a set of ticked boxes. */
+  types.typedText = {
+    read: function (fs, name) {
+      var field = types.one("[name='" + name + "']", fs);
+      return field.value.trim() ? field.value : null;
+    },
+    apply: function (fs, name, value) {
+      types.one("[name='" + name + "']", fs).value = value || "";
+    }
+  };
+  types.tickedBoxes = {
+    read: function (fs, name) {
+      var picked = types.all("input[name='" + name + "']:checked", fs).map(function (i) { return i.value; });
+      return picked.length ? picked : null;
+    },
+    apply: function (fs, name, value) {
+      types.all("input[name='" + name + "']", fs).forEach(function (i) { i.checked = !!value && value.indexOf(i.value) >= 0; });
+    }
+  };
 })();

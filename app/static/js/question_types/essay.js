@@ -1,13 +1,5 @@
 /* Essay: the typed text (attempt.js counts its words). */
 (function (types) {
   "use strict";
-  types.register("essay", {
-    read: function (fs, name) {
-      var field = types.one("[name='" + name + "']", fs);
-      return field.value.trim() ? field.value : null;
-    },
-    apply: function (fs, name, value) {
-      types.one("[name='" + name + "']", fs).value = value || "";
-    }
-  });
+  types.register("essay", types.typedText);
 })(window.HustingsQuestionTypes);

@@ -1,13 +1,5 @@
 /* Multiple response: the ids of the ticked options. */
 (function (types) {
   "use strict";
-  types.register("multiple", {
-    read: function (fs, name) {
-      var picked = types.all("input[name='" + name + "']:checked", fs).map(function (i) { return i.value; });
-      return picked.length ? picked : null;
-    },
-    apply: function (fs, name, value) {
-      types.all("input[name='" + name + "']", fs).forEach(function (i) { i.checked = !!value && value.indexOf(i.value) >= 0; });
-    }
-  });
+  types.register("multiple", types.tickedBoxes);
 })(window.HustingsQuestionTypes);

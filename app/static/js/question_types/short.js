@@ -1,13 +1,5 @@
 /* Short answer: the typed text. */
 (function (types) {
   "use strict";
-  types.register("short", {
-    read: function (fs, name) {
-      var field = types.one("[name='" + name + "']", fs);
-      return field.value.trim() ? field.value : null;
-    },
-    apply: function (fs, name, value) {
-      types.one("[name='" + name + "']", fs).value = value || "";
-    }
-  });
+  types.register("short", types.typedText);
 })(window.HustingsQuestionTypes);
