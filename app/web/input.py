@@ -66,10 +66,17 @@ BAD_VALUE_MESSAGE = (
 )
 
 
+class RenderedHtml(Markup):
+    """HTML our own templates rendered, every value of it already through ``finalize``: shown
+    again (a cached fragment of the quiz page) it is not scanned a second time."""
+
+    __slots__ = ()
+
+
 def displayable_output(value: Any) -> Any:
     """Jinja's ``finalize``: text stored before the text policy (a lone surrogate) is shown as
     U+FFFD instead of making the whole page fail to encode (a 500 that locks the student out)."""
-    if isinstance(value, str):
+    if isinstance(value, str) and not isinstance(value, RenderedHtml):
         safe = displayable(value)
         if safe is not value:
             return Markup(safe) if isinstance(value, Markup) else safe  # noqa: S704 (was Markup)

@@ -91,6 +91,8 @@ def test_two_tabs_stale_tab_is_told_to_reload(live_server, context):
     second = context.new_page()
     second.goto(f"{live.url}/courses/{s.course.id}")
     second.get_by_role("button", name=re.compile("^Resume")).click()
+    # The page's scripts run before DOMContentLoaded: a click before that is not autosaved.
+    second.wait_for_load_state()
     assert second.url.endswith(f"/attempts/{attempt_id}")  # the same attempt
     first.check(f"#q{pos['q-single']}-b")
     wait_saved(first)

@@ -46,6 +46,7 @@ from app.models import Attempt, AttemptState, Response, User
 from app.services import attempt_store, attempts, reading_aids
 from app.services.attempt_store import AttemptRecord
 from app.web.forms import CsrfForm
+from app.web.input import RenderedHtml
 from app.web.sessions import json_endpoint, keeps_session_alive
 
 bp = Blueprint("student", __name__)
@@ -164,7 +165,7 @@ def _question_html(q: dict[str, Any]) -> Markup:
         None if q.get("error") else q.get("fragment_key"),
         lambda: current_app.jinja_env.get_template("student/_question.html").render(q=q),
     )
-    return Markup(html)  # noqa: S704 - rendered by the autoescaping template above
+    return RenderedHtml(html)
 
 
 def _sources_html(sources: list[SourceView]) -> Markup:
@@ -173,7 +174,20 @@ def _sources_html(sources: list[SourceView]) -> Markup:
         ("sources", attempt_store.sources_key(sources)),
         lambda: current_app.jinja_env.get_template("student/_sources.html").render(sources=sources),
     )
-    return Markup(html)  # noqa: S704 - rendered by the autoescaping template above
+    return RenderedHtml(html)
+
+
+def _navigator_html(navigator: list[NavItem], page: int) -> Markup:
+    """The navigator, from the cache when no question's page, answer or flag has changed: it is
+    made of nothing else, and rendering it for a long quiz costs more than the questions."""
+    key = ("navigator", page, tuple((n.position, n.page, n.answered, n.flagged) for n in navigator))
+    html = attempt_store.fragment(
+        key,
+        lambda: current_app.jinja_env.get_template("student/_navigator.html").render(
+            navigator=navigator, page=page
+        ),
+    )
+    return RenderedHtml(html)
 
 
 def _page_context(
@@ -202,10 +216,10 @@ def _page_context(
     return {
         "attempt": attempt,
         "sources": sources,
-        "questions_html": Markup(html),  # noqa: S704 - rendered by autoescaping templates
+        "questions_html": RenderedHtml(html),
         "answered": sum(1 for r in rows if r.state == "answered"),
         "total": len(rows),
-        "navigator": _navigator(rows),
+        "navigator_html": _navigator_html(_navigator(rows), page),
         "highlights": [h.as_json() for h in reading_aids.highlights_of(attempt.id, sources)],
         "page": page,
         "pages": pages,
