@@ -400,3 +400,20 @@ def test_matching_and_ordering_ids_on_the_page_reveal_nothing(setup, login_as, c
     assert r.status_code == 400
     r = save(client, attempt_id, pos["q-order"], ["a", "b"], 1)
     assert r.status_code == 400
+
+
+def test_review_shows_no_empty_feedback_heading(make, login_as, client):
+    """The chosen option's own feedback is shown beside the option; with no general feedback
+    there is no "Feedback:" block left empty."""
+    spec = specs.single("q-only-option-feedback")
+    for key in ("feedback_correct", "feedback_partial", "feedback_wrong"):
+        spec[key] = ""
+    s = build(make, [spec])
+    login_as(s.student)
+    attempt_id = started(client, s)
+    save(client, attempt_id, 1, "b", 1)
+    client.post(f"/attempts/{attempt_id}/submit")
+    html = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert f"{SECRET}-fb" in html  # the option's own feedback, once
+    assert html.count(f"{SECRET}-fb") == 1
+    assert not re.search(r'<p class="label">Feedback:</p>\s*</div>', html)
