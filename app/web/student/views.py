@@ -159,35 +159,32 @@ def start(quiz_id: int) -> WerkzeugResponse:
 # --- the quiz page ---------------------------------------------------------------------------
 
 
-def _question_html(q: dict[str, Any]) -> Markup:
-    """One question of the quiz page, from the cache when nothing it shows has changed."""
+def _cached(key: tuple[Any, ...] | None, template: str, **context: Any) -> Markup:
+    """A template of the quiz page rendered once per key (``attempt_store.fragment``): the key
+    names everything the template shows; None renders without keeping."""
     html = attempt_store.fragment(
-        None if q.get("error") else q.get("fragment_key"),
-        lambda: current_app.jinja_env.get_template("student/_question.html").render(q=q),
+        key, lambda: current_app.jinja_env.get_template(template).render(**context)
     )
     return RenderedHtml(html)
+
+
+def _question_html(q: dict[str, Any]) -> Markup:
+    """One question of the quiz page, from the cache when nothing it shows has changed."""
+    key = None if q.get("error") else q.get("fragment_key")
+    return _cached(key, "student/_question.html", q=q)
 
 
 def _sources_html(sources: list[SourceView]) -> Markup:
     """The reading pane of the quiz page (the articles never change under an attempt)."""
-    html = attempt_store.fragment(
-        ("sources", attempt_store.sources_key(sources)),
-        lambda: current_app.jinja_env.get_template("student/_sources.html").render(sources=sources),
-    )
-    return RenderedHtml(html)
+    key = ("sources", attempt_store.sources_key(sources))
+    return _cached(key, "student/_sources.html", sources=sources)
 
 
 def _navigator_html(navigator: list[NavItem], page: int) -> Markup:
     """The navigator, from the cache when no question's page, answer or flag has changed: it is
     made of nothing else, and rendering it for a long quiz costs more than the questions."""
     key = ("navigator", page, tuple((n.position, n.page, n.answered, n.flagged) for n in navigator))
-    html = attempt_store.fragment(
-        key,
-        lambda: current_app.jinja_env.get_template("student/_navigator.html").render(
-            navigator=navigator, page=page
-        ),
-    )
-    return RenderedHtml(html)
+    return _cached(key, "student/_navigator.html", navigator=navigator, page=page)
 
 
 def _page_context(
