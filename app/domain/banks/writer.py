@@ -108,8 +108,12 @@ class QuestionWriter:
         return _Flow(items)
 
 
-def question_entry(question: QuestionOut, sole_source: str | None) -> dict[str, Any]:
-    """One question as a bank file's mapping, keys in the README's order."""
+def question_entry(
+    question: QuestionOut, sole_source: str | None, *, shorten: bool = True
+) -> dict[str, Any]:
+    """One question as a bank file's mapping, keys in the README's order. With `shorten`
+    off, references keep their source (`two-coups:p4`), as the studio's article pickers name
+    passages."""
     spec = question.spec
     entry: dict[str, Any] = {"id": spec["id"], "type": spec["type"]}
     if question.version is not None:
@@ -121,7 +125,7 @@ def question_entry(question: QuestionOut, sole_source: str | None) -> dict[str, 
     entry["difficulty"] = spec["difficulty"]
     if spec.get("source") is not None:
         entry["source"] = spec["source"]
-    writer = QuestionWriter(spec.get("source") or sole_source)
+    writer = QuestionWriter((spec.get("source") or sole_source) if shorten else None)
     if spec.get("evidence"):
         entry["evidence"] = writer.flow(writer.ref(ref) for ref in spec["evidence"])
     entry["explanation"] = spec["explanation"]
@@ -137,8 +141,9 @@ def question_entry(question: QuestionOut, sole_source: str | None) -> dict[str, 
     return entry
 
 
-def bank_yaml(bank: BankOut) -> str:
-    """The bank file's text (UTF-8, `version: 1` format)."""
+def bank_yaml(bank: BankOut, *, entries: Sequence[Mapping[str, Any]] | None = None) -> str:
+    """The bank file's text (UTF-8, `version: 1` format). `entries` replaces the questions with
+    bank-file entries as given (the studio's edited question among the bank's others)."""
     info: dict[str, Any] = {"id": bank.id, "title": bank.title}
     if bank.description:
         info["description"] = bank.description
@@ -150,7 +155,11 @@ def bank_yaml(bank: BankOut) -> str:
         "version": FORMAT_VERSION,
         "bank": info,
         "sources": [{"id": source_id} for source_id in bank.source_ids],
-        "questions": [question_entry(q, sole) for q in bank.questions],
+        "questions": (
+            [_flowing(dict(e)) for e in entries]
+            if entries is not None
+            else [question_entry(q, sole) for q in bank.questions]
+        ),
     }
     body = yaml.dump(
         document,
@@ -163,6 +172,14 @@ def bank_yaml(bank: BankOut) -> str:
     )
     header = "".join(f"# {line}\n".replace("# \n", "#\n") for line in bank.header)
     return header + body
+
+
+def _flowing(entry: dict[str, Any]) -> dict[str, Any]:
+    """Reference lists on one line, as `question_entry` writes them."""
+    for name in ("evidence", "key", "lint_ignore"):
+        if isinstance(entry.get(name), list):
+            entry[name] = _Flow(entry[name])
+    return entry
 
 
 def bank_out(bank: Bank, versions: Mapping[str, int] | None = None) -> BankOut:

@@ -144,3 +144,22 @@ def read_choice(reader: Any, question: dict[str, Any], answers: str, fmt: str) -
         question["type"] = "multiple"
     question["options"] = options
     return True
+
+
+def editor_options(form: Any, *, single: bool) -> dict[str, Any]:
+    """`options:` from the studio's rows (``options-<i>-text``, ``-feedback``, ``-misreading``);
+    the key is one radio button (``options-correct`` = row index) for single choice, a
+    checkbox per row (``options-<i>-correct``) for multiple response."""
+    key = form.text("options-correct")
+    options = []
+    for row in form.rows("options"):
+        correct = row == f"options-{key}" if single else form.flag(f"{row}-correct")
+        entry: dict[str, Any] = {"text": form.text(f"{row}-text") or ""}
+        if correct:
+            entry["correct"] = True
+        for name in ("feedback", "misreading"):
+            value = form.text(f"{row}-{name}")
+            if value:
+                entry[name] = value
+        options.append(entry)
+    return {"options": options}

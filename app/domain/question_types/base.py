@@ -265,6 +265,15 @@ class QuestionType(ABC):
         `writer` shortens evidence references (`writer.ref`), writes numbers as people do
         (`writer.number`) and short lists on one line (`writer.flow`)."""
 
+    # -- the studio's editor form
+
+    def editor_read(self, form: Any) -> dict[str, Any]:
+        """This type's bank-file keys from the studio's form (an ``editing.EditorForm``), in
+        file order: what ``bank_write`` gives for the question the form shows, so that saving
+        an unchanged form makes no new version. Fields are named after the file's paths
+        (``options-2-feedback``); the template's ``editor`` macro renders them."""
+        raise NotImplementedError(f"{self.name} questions have no editor form yet")
+
     # -- made-up answers (demo data, benchmark)
 
     @abstractmethod

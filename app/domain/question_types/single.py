@@ -62,6 +62,9 @@ class Single(QuestionType):
     def bank_write(self, writer: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
         return _options.bank_options(spec)
 
+    def editor_read(self, form: Any) -> dict[str, Any]:
+        return _options.editor_options(form, single=True)
+
     def answer_display(self, spec: Mapping[str, Any], value: Any, passage: Any) -> dict:
         return _options.display(spec, value)
 
