@@ -252,6 +252,12 @@ def test_prompts_are_shown_escaped(teacher_client: Any, make: Any, db: Any) -> N
     assert "&lt;script&gt;alert(1)&lt;/script&gt; who &amp; why?" in page
     assert 'href="/teach/banks/b-escape/questions/q-escape/edit"' in page
     assert shown_counts(page) == {1: 0, 2: 1}
+    summary = re.search(r'id="coverage-summary">(.*?)</p>', page, re.S)[1]
+    assert " ".join(re.sub(r"<[^>]+>", "", summary).split()) == (
+        "1 of 2 paragraphs examined by at least one question; not yet: 1. "
+        "(1 current question cites this article.)"
+    )
+    assert '<a href="#p1" aria-label="paragraph 1">1</a>' in summary
 
 
 def test_a_source_no_bank_cites_offers_a_new_bank(teacher_client: Any, make: Any) -> None:
