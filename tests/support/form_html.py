@@ -1,9 +1,10 @@
 """What a browser would submit for a form's HTML: each control's name and value(s).
 
-Enough of the HTML rules for the studio's editor: text and hidden inputs send their value,
-checkboxes and radios only when checked, a select its selected option (the first when none is),
-a textarea its text, a one-line input its value without line breaks; disabled controls, buttons and everything inside a <template> (the rows
-the "Add" button copies) send nothing.
+Enough of the HTML rules for the studio's editor: inputs send their value (a one-line input
+without line breaks), checkboxes and radios only when checked, a select its selected option
+(the first when none is), a textarea its text; disabled controls, buttons and everything
+inside a <template> (the rows the "Add" button copies) send nothing. A Chromium test
+(tests/domain/question_types/test_editor_forms_browser.py) checks it against `FormData`.
 """
 
 from __future__ import annotations

@@ -5,101 +5,32 @@ comes back beside the field it is about, in the bank checker's own words."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
-from markupsafe import Markup
 
-from app.domain.banks.editing import EditorForm, FieldProblems, entry_from_form, field_problems
-from app.domain.banks.schema import Bank, Problem, Question, load_bank_file, parse_bank
-from app.domain.banks.writer import BankOut, QuestionOut, bank_yaml, question_entry
+from app.domain.banks.editing import EditorForm, FieldProblems, entry_from_form
+from app.domain.banks.schema import Problem
+from app.domain.banks.writer import QuestionOut, question_entry
 from app.services.studio import EditorContext
+from tests.domain.question_types.editor_pages import (
+    BANK_FILES,
+    FIXTURE,
+    bank_of,
+    check_edited,
+    edit,
+    editor_html,
+    entry_of,
+    question_of,
+)
 from tests.support.form_html import submitted, submitted_values
-
-ROOT = Path(__file__).resolve().parents[3]
-FIXTURE = ROOT / "tests" / "fixtures" / "all_types.yaml"
-BANK_FILES = (FIXTURE, *sorted((ROOT / "question_banks").glob("*.yaml")))
-# The common fields, which the studio page renders itself (here as hidden inputs).
-_SINGLE = ("id", "type", "version", "prompt", "points", "skill", "difficulty", "source")
-_MORE = ("explanation", "feedback_correct", "feedback_partial", "feedback_wrong", "lint_reason")
-
-
-@cache
-def _bank(path: Path) -> Bank:
-    bank, problems = load_bank_file(path)
-    assert bank is not None, [str(p) for p in problems]
-    return bank
-
-
-def _question(path: Path, question_id: str) -> Question:
-    return next(q for q in _bank(path).questions if q.id == question_id)
-
 
 CASES = [
     pytest.param(path, q.id, id=f"{path.stem}-{q.id}")
     for path in BANK_FILES
-    for q in _bank(path).questions
+    for q in bank_of(path).questions
 ]
-
-
-def _common_fields(entry: Mapping[str, Any]) -> str:
-    pairs = [(n, entry[n]) for n in (*_SINGLE, *_MORE) if entry.get(n) is not None]
-    pairs += [(n, ref) for n in ("evidence", "lint_ignore") for ref in entry.get(n) or ()]
-    hidden = Markup('<input type="hidden" name="{}" value="{}">')
-    return "".join(str(hidden.format(name, value)) for name, value in pairs)
-
-
-def editor_html(
-    app: Flask, entry: Mapping[str, Any], bank: Bank, errors: FieldProblems | None = None
-) -> str:
-    """The question's form: common fields as hidden inputs, then the type's editor fields."""
-    template = app.jinja_env.from_string(
-        '{% import "question_types/' + entry["type"] + '.html" as m %}'
-        "{{ m.editor(e, errors, ctx) }}"
-    )
-    fields = template.render(
-        e=entry, errors=errors or FieldProblems(), ctx=EditorContext(sources=bank.sources)
-    )
-    return _common_fields(entry) + fields
-
-
-def _entry(question: Question) -> dict[str, Any]:
-    return question_entry(QuestionOut(spec=question.spec), None, shorten=False)
-
-
-def check_edited(
-    bank: Bank, entry: Mapping[str, Any]
-) -> tuple[str, Bank | None, list[Problem], FieldProblems]:
-    """The edited entry written as its bank's file (one question) and checked."""
-    text = bank_yaml(
-        BankOut(id=bank.id, title=bank.title, source_ids=tuple(s.id for s in bank.sources)),
-        entries=[entry],
-    )
-    parsed, problems = parse_bank(
-        text, filename="edited.yaml", known_sources={s.id: s for s in bank.sources}
-    )
-    return text, parsed, problems, field_problems(text, 0, problems, entry.get("id"))
-
-
-def posted(app: Flask, path: Path, question_id: str) -> dict[str, list[str]]:
-    """What the browser posts for the unchanged editor of a question."""
-    bank = _bank(path)
-    return submitted_values(editor_html(app, _entry(_question(path, question_id)), bank))
-
-
-def edit(
-    app: Flask, path: Path, question_id: str, changes: Mapping[str, str | Sequence[str]]
-) -> tuple[list[Problem], FieldProblems]:
-    """Post the editor with some fields changed; the checker's errors and where they go."""
-    values: dict[str, str | Sequence[str]] = dict(posted(app, path, question_id))
-    values.update(changes)
-    entry = entry_from_form(EditorForm.of(values))
-    _text, _bank_out, problems, placed = check_edited(_bank(path), entry)
-    return [p for p in problems if p.severity == "error"], placed
 
 
 # --------------------------------------------------------------------------- round trip
@@ -109,9 +40,9 @@ def edit(
 def test_an_unchanged_editor_gives_back_the_same_question(
     app: Flask, path: Path, question_id: str
 ) -> None:
-    bank = _bank(path)
-    original = _question(path, question_id)
-    html = editor_html(app, _entry(original), bank)
+    bank = bank_of(path)
+    original = question_of(path, question_id)
+    html = editor_html(app, entry_of(original), bank)
     entry = entry_from_form(EditorForm.of(submitted_values(html)))
     text, parsed, problems, _ = check_edited(bank, entry)
     assert parsed is not None, (text, [str(p) for p in problems])
@@ -121,7 +52,7 @@ def test_an_unchanged_editor_gives_back_the_same_question(
 
 
 def test_every_type_is_round_tripped_and_levels_and_passages_are_among_them() -> None:
-    specs = [q.spec for path in BANK_FILES for q in _bank(path).questions]
+    specs = [q.spec for path in BANK_FILES for q in bank_of(path).questions]
     assert {s["type"] for s in specs} == {
         "single", "multiple", "truefalse", "short", "matching", "ordering", "evidence",
         "essay", "numeric",
@@ -131,7 +62,7 @@ def test_every_type_is_round_tripped_and_levels_and_passages_are_among_them() ->
 
 
 def test_blank_rows_and_the_rows_add_copies_are_not_posted(app: Flask) -> None:
-    html = editor_html(app, _entry(_question(FIXTURE, "fx-essay")), _bank(FIXTURE))
+    html = editor_html(app, entry_of(question_of(FIXTURE, "fx-essay")), bank_of(FIXTURE))
     names = [name for name, _ in submitted(html)]
     assert not any("__i__" in n or "__j__" in n for n in names)
     assert "rubric-2-criterion" in names  # the blank criterion offered for adding
@@ -140,12 +71,12 @@ def test_blank_rows_and_the_rows_add_copies_are_not_posted(app: Flask) -> None:
 
 
 def test_a_numbers_written_with_an_exponent_keeps_its_value(app: Flask) -> None:
-    spec = dict(_question(FIXTURE, "fx-numeric").spec)
+    spec = dict(question_of(FIXTURE, "fx-numeric").spec)
     spec["answers"] = [{**spec["answers"][0], "value": 1.5e-07, "min": 1.5e-07, "max": 1.5e-07}]
-    html = editor_html(app, question_entry(QuestionOut(spec=spec), None), _bank(FIXTURE))
+    html = editor_html(app, question_entry(QuestionOut(spec=spec), None), bank_of(FIXTURE))
     assert 'value="1.5e-07"' in html
     entry = entry_from_form(EditorForm.of(submitted_values(html)))
-    _, parsed, problems, _ = check_edited(_bank(FIXTURE), entry)
+    _, parsed, problems, _ = check_edited(bank_of(FIXTURE), entry)
     assert parsed is not None, [str(p) for p in problems]
     assert parsed.questions[0].spec["answers"][0]["value"] == 1.5e-07
 
@@ -153,10 +84,10 @@ def test_a_numbers_written_with_an_exponent_keeps_its_value(app: Flask) -> None:
 def test_manual_review_and_answer_feedback_survive_the_form(app: Flask) -> None:
     """No shipped bank marks short answers by hand: check that flag and a truefalse key
     flipped to false, with feedback for each answer, on edited copies."""
-    bank = _bank(FIXTURE)
-    short = {**_question(FIXTURE, "fx-short").spec, "manual_review": True}
+    bank = bank_of(FIXTURE)
+    short = {**question_of(FIXTURE, "fx-short").spec, "manual_review": True}
     truefalse = {
-        **_question(FIXTURE, "fx-truefalse").spec,
+        **question_of(FIXTURE, "fx-truefalse").spec,
         "answer": False,
         "feedback_true": "No: count.",
         "feedback_false": "Yes.",
@@ -171,7 +102,7 @@ def test_manual_review_and_answer_feedback_survive_the_form(app: Flask) -> None:
 
 
 def test_text_is_escaped_in_the_editor(app: Flask) -> None:
-    bank = _bank(FIXTURE)
+    bank = bank_of(FIXTURE)
     attack = "<script>alert(1)</script>"
     for question_id, field in (
         ("fx-single", "options"),
@@ -183,14 +114,12 @@ def test_text_is_escaped_in_the_editor(app: Flask) -> None:
         ("fx-evidence", "feedback_for"),
         ("fx-truefalse", "feedback_false"),
     ):
-        entry = _entry(_question(FIXTURE, question_id))
+        entry = entry_of(question_of(FIXTURE, question_id))
         if field == "options":
             entry[field][0]["text"] = attack
         elif field == "pairs":
             entry[field][0]["right"] = attack
-        elif field == "items":
-            entry[field][0] = attack
-        elif field == "accepted":
+        elif field == "items" or field == "accepted":
             entry[field][0] = attack
         elif field == "answers":
             entry[field][0]["feedback"] = attack
@@ -309,8 +238,8 @@ def test_numeric_range_that_runs_backwards(app: Flask) -> None:
 
 
 def test_problems_are_shown_beside_the_fields_in_the_editor(app: Flask) -> None:
-    problems, placed = edit(app, FIXTURE, "fx-matching", {"pairs-1-right": ""})
-    entry = _entry(_question(FIXTURE, "fx-matching"))
-    html = editor_html(app, entry, _bank(FIXTURE), placed)
+    _problems, placed = edit(app, FIXTURE, "fx-matching", {"pairs-1-right": ""})
+    entry = entry_of(question_of(FIXTURE, "fx-matching"))
+    html = editor_html(app, entry, bank_of(FIXTURE), placed)
     assert 'id="f-pairs-1-right-error"' in html
     assert 'aria-describedby="f-pairs-1-right-error"' in html
