@@ -24,6 +24,7 @@ from app.domain.question_types.essay import MAX_ESSAY_CHARS, word_count
 from app.domain.question_types.evidence import evidence_source
 from app.domain.question_types.ordering import order_ranks, ranks_to_order
 from app.domain.question_types.short import MAX_SHORT_CHARS
+from app.domain.review import Visibility
 
 __all__ = [
     "MAX_ESSAY_CHARS",
@@ -358,3 +359,38 @@ def passage_lookup(sources: Sequence[SourceView]) -> Callable[[str], str | None]
         return para.sentences[sentence - 1] if 0 < sentence <= len(para.sentences) else None
 
     return text
+
+
+# --- the author's preview -------------------------------------------------------------------
+
+
+def author_preview(
+    spec: Mapping[str, Any], sources: Sequence[SourceView]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A question as a student will see it (`take`) and, answered rightly, as it will look in
+    review with everything the most open policy shows: the views the real pages build, so that
+    the studio's preview uses the very same templates."""
+    kind = question_type(spec["type"])
+    points = float(spec.get("points") or 1)
+    layout = make_layout(spec, random.Random(0), shuffle_options=False)
+    take = question_view(spec, layout, position=1, max_points=points)
+    take.update(value=None, seq=0, answered=False, flagged=False)
+    kind.page_extras(take, spec, sources)
+    source = evidence_source(spec, list(sources)) if sources else None
+    take["anchors"] = {p.number: p.anchor for p in source.paragraphs} if source else {}
+    value = kind.demo_answer(spec, right=True)
+    grade = kind.grade(spec, value) if is_answered(value) else None
+    review = review_view(
+        spec,
+        layout,
+        position=1,
+        max_points=points,
+        value=value,
+        state=grade.state if grade else "unanswered",
+        score=grade.points(points) if grade else 0.0,
+        feedback=grade.feedback if grade else (),
+        comment="",
+        shown=Visibility(True, True, True, True, True, True),
+    )
+    kind.page_extras(review, spec, sources)
+    return take, review

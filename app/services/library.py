@@ -397,6 +397,10 @@ def bank_rows() -> list[BankRow]:
     ]
 
 
+def all_banks() -> list[Bank]:
+    return list(db.session.scalars(select(Bank).order_by(Bank.title, Bank.slug)))
+
+
 def bank_by_slug(slug: str) -> Bank | None:
     return db.session.scalar(select(Bank).where(Bank.slug == slug))
 

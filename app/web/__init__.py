@@ -12,6 +12,7 @@ from app.web import (
     marking,
     misreadings,
     student,
+    studio,
 )
 
 BLUEPRINTS: list[Blueprint] = [
@@ -23,5 +24,6 @@ BLUEPRINTS: list[Blueprint] = [
     dashboards.bp,
     exports.bp,
     library.bp,
+    studio.bp,
     misreadings.bp,
 ]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.models import Bank, Question
+from app.models import Bank
 from app.services import studio
 from tests.support.library import load_real_banks
 
@@ -34,7 +34,7 @@ def test_a_changed_prompt_makes_a_new_version(db: Any, banks: list[Bank]) -> Non
     before = question.latest_version
     entry = studio.editor_entry(bank, question)
     entry["prompt"] = entry["prompt"] + " (revised)"
-    draft, saved = studio.save_draft(bank, entry, question.key)
+    _draft, saved = studio.save_draft(bank, entry, question.key)
     assert saved is not None and saved.report.new_versions == [question.key]
     assert question.latest_version == before + 1
 
