@@ -155,7 +155,7 @@ class Evidence(QuestionType):
         """`key` is the passages ticked in the article (full references); `feedback_for` comes
         from rows ``feedback_for-<i>-ref`` (a passage chosen in a list) and ``-text``. A passage
         chosen in two rows keeps the first row's feedback (a mapping holds one per passage)."""
-        out: dict[str, Any] = {"select": form.text("select"), "key": form.refs("key")}
+        out: dict[str, Any] = {"select": form.text("select") or "", "key": form.refs("key")}
         maximum = form.number("max_selections")
         if maximum is not None:
             out["max_selections"] = maximum

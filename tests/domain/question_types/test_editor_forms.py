@@ -243,3 +243,55 @@ def test_problems_are_shown_beside_the_fields_in_the_editor(app: Flask) -> None:
     html = editor_html(app, entry, bank_of(FIXTURE), placed)
     assert 'id="f-pairs-1-right-error"' in html
     assert 'aria-describedby="f-pairs-1-right-error"' in html
+
+
+BLANK_EDITOR_PROBLEMS = {
+    "single": {"options": "`options` needs at least 2 entries (found 0)"},
+    "multiple": {"options": "`options` needs at least 2 entries (found 0)"},
+    "truefalse": {"answer": "`answer` must be true or false (unquoted), not null (nothing)"},
+    "short": {"accepted": "`accepted` needs at least 1 entries (found 0)"},
+    "matching": {"pairs": "`pairs` needs at least 2 entries (found 0)"},
+    "ordering": {"items": "`items` needs at least 2 entries (found 0)"},
+    "evidence": {"select": "`select` is empty", "key": "`key` needs at least 1 entries (found 0)"},
+    "essay": {},
+    "numeric": {"answers": "`answers` needs at least 1 entries (found 0)"},
+}
+
+
+@pytest.mark.parametrize("qtype", sorted(BLANK_EDITOR_PROBLEMS))
+def test_a_new_questions_blank_fields_are_named_beside_them(app: Flask, qtype: str) -> None:
+    """A new question posted with its type's fields untouched: what is missing is said at the
+    field or list (not at the question's id line, nor above the form)."""
+    entry = {
+        "id": "q-new",
+        "type": qtype,
+        "prompt": "Why?",
+        "points": 1,
+        "skill": "literal",
+        "difficulty": "easy",
+        "evidence": ["short:p1"],
+        "explanation": "Because.",
+    }
+    html = editor_html(app, entry, bank_of(FIXTURE))
+    edited = entry_from_form(EditorForm.of(submitted_values(html)))
+    _text, parsed, _problems, placed = check_edited(bank_of(FIXTURE), edited)
+    assert {name: " · ".join(m) for name, m in placed.by_field.items()} == (
+        BLANK_EDITOR_PROBLEMS[qtype]
+    )
+    assert placed.other == []
+    assert (parsed is not None) == (qtype == "essay")
+
+
+def test_a_problem_is_shown_once_beside_its_field_and_a_rows_own_under_the_row(
+    app: Flask,
+) -> None:
+    _problems, placed = edit(app, FIXTURE, "fx-matching", {"pairs-1-right": ""})
+    entry = entry_of(question_of(FIXTURE, "fx-matching"))
+    html = editor_html(app, entry, bank_of(FIXTURE), placed)
+    assert html.count("`right` is empty") == 1
+    # a row's own problem (at its first line) and one of a field a row has no field for
+    _problems, placed = edit(app, FIXTURE, "fx-evidence", {"feedback_for-0-ref": "short:p2"})
+    entry = entry_of(question_of(FIXTURE, "fx-evidence"))
+    html = editor_html(app, entry, bank_of(FIXTURE), placed)
+    assert html.count("must be a sentence (p4.s2)") == 1
+    assert 'data-field-error="feedback_for-0">feedback_for `short:p2`' in html
