@@ -10,6 +10,7 @@ line it names, so the studio shows `hustings banks check`'s own messages.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,13 +23,15 @@ from app.domain import question_types
 from app.domain.banks.schema import Problem
 
 _ROW_RE = re.compile(r"(?P<index>[0-9]{1,3})-")
-_NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+_NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
 MAX_ROWS = 60  # more rows than any list of the format allows (options, pairs, items, levels)
 
 # Common keys in the order a bank file writes them (app.domain.banks.writer); the type's own
 # keys come after `explanation`.
 _LEADING = ("id", "type", "version", "prompt", "points", "skill", "difficulty", "source")
 _FEEDBACK = ("feedback_correct", "feedback_partial", "feedback_wrong")
+# Mappings whose keys are data (passage references), edited as rows of the form.
+_KEYED_ROWS = (("feedback_for",),)
 
 
 class EditorForm:
@@ -71,9 +74,9 @@ class EditorForm:
         value = self.text(name)
         if value is None:
             return None
-        if _NUMBER_RE.match(value):
-            number = float(value)
-            return int(number) if number.is_integer() and "." not in value else number
+        if _NUMBER_RE.match(value) and math.isfinite(number := float(value)):
+            integral = number.is_integer() and not any(c in value for c in ".eE")
+            return int(value) if integral else number
         return value
 
     def refs(self, name: str) -> list[str]:
@@ -138,20 +141,21 @@ def entry_from_form(form: EditorForm) -> dict[str, Any]:
         "evidence": form.refs("evidence"),
         "explanation": form.text("explanation") or "",
     }
-    if qtype in question_types.TYPES:
-        entry.update(question_types.get(qtype).editor_read(form))
-    for name in _FEEDBACK:
-        entry[name] = form.text(name)
-    ignored = form.refs("lint_ignore")
-    if ignored:
-        entry["lint_ignore"] = ignored
-        entry["lint_reason"] = form.text("lint_reason") or ""
     kept = compact(entry)
     for name in ("id", "type", "prompt", "skill", "difficulty", "explanation"):
         kept.setdefault(name, "")
     order = [*_LEADING, "evidence", "explanation"]
     head = {k: kept[k] for k in order if k in kept}
-    return head | {k: v for k, v in kept.items() if k not in head}
+    # The type's keys as the type gives them: it leaves out what is optional and empty, and
+    # keeps a required part empty (`key: []`) so that the checker names that part, not the
+    # question ("missing `key`" would be placed at its first line, the id).
+    own = question_types.get(qtype).editor_read(form) if qtype in question_types.TYPES else {}
+    tail: dict[str, Any] = {name: form.text(name) for name in _FEEDBACK}
+    ignored = form.refs("lint_ignore")
+    if ignored:
+        tail["lint_ignore"] = ignored
+        tail["lint_reason"] = form.text("lint_reason") or ""
+    return head | {k: v for k, v in own.items() if k not in head} | compact(tail)
 
 
 # --------------------------------------------------------------------------- problems
@@ -192,10 +196,12 @@ class FieldProblems:
 
 def _walk(node: Node, path: tuple[str | int, ...], lines: dict[int, tuple[str | int, ...]]) -> None:
     if isinstance(node, MappingNode):
-        for key, value in node.value:
+        for index, (key, value) in enumerate(node.value):
             name = key.value if isinstance(key, ScalarNode) else "?"
-            lines[key.start_mark.line + 1] = (*path, name)
-            _walk(value, (*path, name), lines)
+            # A mapping keyed by passages is a list of rows in the form (`feedback_for-0`).
+            place = (*path, index) if path in _KEYED_ROWS else (*path, name)
+            lines[key.start_mark.line + 1] = place
+            _walk(value, place, lines)
     elif isinstance(node, SequenceNode) and not node.flow_style:
         for index, item in enumerate(node.value):
             lines.setdefault(item.start_mark.line + 1, (*path, index))

@@ -46,6 +46,7 @@ REQUIRED_PARTS = (
     "answer_display",
     "gift_write",
     "bank_write",
+    "editor_read",
     "demo_answer",
     "bench_answer",
 )
@@ -57,6 +58,7 @@ TEMPLATE_MACROS = (
     "instructor_answer",
     "instructor_key",
     "marking",
+    "editor",
 )
 
 
@@ -267,12 +269,14 @@ class QuestionType(ABC):
 
     # -- the studio's editor form
 
+    @abstractmethod
     def editor_read(self, form: Any) -> dict[str, Any]:
         """This type's bank-file keys from the studio's form (an ``editing.EditorForm``), in
         file order: what ``bank_write`` gives for the question the form shows, so that saving
         an unchanged form makes no new version. Fields are named after the file's paths
-        (``options-2-feedback``); the template's ``editor`` macro renders them."""
-        raise NotImplementedError(f"{self.name} questions have no editor form yet")
+        (``options-2-feedback``); the template's ``editor`` macro renders them. The keys are
+        written as returned: a required part left empty is best returned empty (``""``,
+        ``[]``, None), so that the checker's message is placed beside its field."""
 
     # -- made-up answers (demo data, benchmark)
 

@@ -196,6 +196,38 @@ class Essay(QuestionType):
             out["rubric"] = rubric
         return out
 
+    def editor_read(self, form: Any) -> dict[str, Any]:
+        """Rows ``rubric-<i>-criterion``, ``-points``, ``-description`` with nested levels
+        ``rubric-<i>-levels-<j>-points`` / ``-descriptor``. Required parts left empty are
+        written empty (null points), so the checker's message lands beside the field."""
+        out: dict[str, Any] = {}
+        if form.text("model_answer"):
+            out["model_answer"] = form.text("model_answer")
+        for name in ("min_words", "max_words"):
+            if form.number(name) is not None:
+                out[name] = form.number(name)
+        rubric = []
+        for row in form.rows("rubric"):
+            entry: dict[str, Any] = {
+                "criterion": form.text(f"{row}-criterion") or "",
+                "points": form.number(f"{row}-points"),
+            }
+            if form.text(f"{row}-description"):
+                entry["description"] = form.text(f"{row}-description")
+            levels = [
+                {
+                    "points": form.number(f"{level}-points"),
+                    "descriptor": form.text(f"{level}-descriptor") or "",
+                }
+                for level in form.rows(f"{row}-levels")
+            ]
+            if levels:
+                entry["levels"] = levels
+            rubric.append(entry)
+        if rubric:
+            out["rubric"] = rubric
+        return out
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> str:
         return ""
 

@@ -151,6 +151,21 @@ class Evidence(QuestionType):
             }
         return out
 
+    def editor_read(self, form: Any) -> dict[str, Any]:
+        """`key` is the passages ticked in the article (full references); `feedback_for` comes
+        from rows ``feedback_for-<i>-ref`` (a passage chosen in a list) and ``-text``. A passage
+        chosen in two rows keeps the first row's feedback (a mapping holds one per passage)."""
+        out: dict[str, Any] = {"select": form.text("select") or "", "key": form.refs("key")}
+        maximum = form.number("max_selections")
+        if maximum is not None:
+            out["max_selections"] = maximum
+        feedback: dict[str, str] = {}
+        for row in form.rows("feedback_for"):
+            feedback.setdefault(form.text(f"{row}-ref") or "", form.text(f"{row}-text") or "")
+        if feedback:
+            out["feedback_for"] = feedback
+        return out
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> None:
         return None  # GIFT has no passages to pick
 

@@ -224,6 +224,20 @@ class Matching(QuestionType):
             out["distractors"] = [d["text"] for d in spec["distractors"]]
         return out
 
+    def editor_read(self, form: Any) -> dict[str, Any]:
+        """Rows ``pairs-<i>-left`` / ``-right`` and one field per distractor
+        (``distractors-<i>``). A side left empty is written empty, so the checker names it."""
+        out: dict[str, Any] = {
+            "pairs": [
+                {"left": form.text(f"{row}-left") or "", "right": form.text(f"{row}-right") or ""}
+                for row in form.rows("pairs")
+            ]
+        }
+        distractors = [form.text(row) or "" for row in form.rows("distractors")]
+        if distractors:
+            out["distractors"] = distractors
+        return out
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> list[str]:
         items = [
             f"={writer.text(pair['left'], arrow=True)} -> {writer.repchar(pair['right'].strip())}"

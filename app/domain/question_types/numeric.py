@@ -360,6 +360,22 @@ class Numeric(QuestionType):
             answers.append(entry)
         return {"answers": answers}
 
+    def editor_read(self, form: Any) -> dict[str, Any]:
+        """Rows ``answers-<i>-value``, ``-tolerance``, ``-min``, ``-max``, ``-credit``,
+        ``-feedback``; numbers left empty are left out (the file's defaults: no tolerance,
+        full credit), and the checker says which combination is missing."""
+        answers = []
+        for row in form.rows("answers"):
+            entry: dict[str, Any] = {}
+            for name in ("value", "tolerance", "min", "max", "credit"):
+                number = form.number(f"{row}-{name}")
+                if number is not None:
+                    entry[name] = number
+            if form.text(f"{row}-feedback"):
+                entry["feedback"] = form.text(f"{row}-feedback")
+            answers.append(entry)
+        return {"answers": answers}
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> list[str]:
         items = []
         for answer in spec.get("answers", []):

@@ -164,6 +164,10 @@ class Ordering(QuestionType):
     def bank_write(self, writer: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
         return {"items": [item["text"] for item in spec["items"]]}
 
+    def editor_read(self, form: Any) -> dict[str, Any]:
+        """One field per item (``items-<i>``), in the correct order."""
+        return {"items": [form.text(row) or "" for row in form.rows("items")]}
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> None:
         return None  # GIFT has no ordering question
 

@@ -197,6 +197,29 @@ class Short(QuestionType):
             out["manual_review"] = True
         return out
 
+    def editor_read(self, form: Any) -> dict[str, Any]:
+        """Rows ``accepted-<i>-text``, ``-credit``, ``-feedback``: a bare text when the credit
+        is full (left empty or 1) and there is no feedback, as ``bank_write`` writes it."""
+        accepted: list[Any] = []
+        for row in form.rows("accepted"):
+            text = form.text(f"{row}-text") or ""
+            credit = form.number(f"{row}-credit")
+            feedback = form.text(f"{row}-feedback")
+            full = credit is None or (not isinstance(credit, str) and credit == 1)
+            if full and not feedback:
+                accepted.append(text)
+                continue
+            entry: dict[str, Any] = {"text": text}
+            if not full:
+                entry["credit"] = credit
+            if feedback:
+                entry["feedback"] = feedback
+            accepted.append(entry)
+        out: dict[str, Any] = {"accepted": accepted}
+        if form.flag("manual_review"):
+            out["manual_review"] = True
+        return out
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> list[str]:
         items = []
         for accepted in spec.get("accepted", []):

@@ -53,6 +53,16 @@ class TrueFalse(QuestionType):
                 out[name] = spec[name]
         return out
 
+    def editor_read(self, form: Any) -> dict[str, Any]:
+        """`answer` from a True/False select: left unchosen it is written as null, so the
+        checker says `answer` must be true or false beside the select."""
+        answer = form.text("answer")
+        out: dict[str, Any] = {"answer": {"true": True, "false": False}.get(answer or "", answer)}
+        for name in ("feedback_true", "feedback_false"):
+            if form.text(name):
+                out[name] = form.text(name)
+        return out
+
     def answer_display(self, spec: Mapping[str, Any], value: Any, passage: Any) -> dict:
         return {"kind": "text", "items": ["True" if value is True else "False"]}
 
