@@ -149,6 +149,17 @@ for _endpoint in [
     "upload_bank",
 ]:
     POLICY[f"library.{_endpoint}"] = ANY_INSTRUCTOR
+for _endpoint in [
+    "check",
+    "duplicate",
+    "edit_question",
+    "move",
+    "new_bank",
+    "new_question",
+    "questions",
+    "retire",
+]:
+    POLICY[f"studio.{_endpoint}"] = ANY_INSTRUCTOR
 
 # Allowed POSTs that need a real form to succeed answer 400 with an explanation; that is fine.
 ALLOWED_STATUSES = {200, 302, 303, 400, 409}

@@ -29,6 +29,11 @@ class NewBankForm(FlaskForm):
         coerce=str,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
+        validators=[
+            DataRequired(
+                message="Choose at least one article: a bank's questions are about articles."
+            )
+        ],
         description="Questions pick evidence in these articles. Import a new one on the "
         "Sources page first.",
     )
