@@ -110,3 +110,15 @@ def submitted_values(html: str) -> dict[str, list[str]]:
     for name, value in submitted(html):
         values.setdefault(name, []).append(value)
     return values
+
+
+def page_form(html: str, form_id: str) -> str:
+    """The HTML of the form with id `form_id` in a page (forms do not nest)."""
+    start = html.index(f'id="{form_id}"')
+    start = html.rindex("<form", 0, start)
+    return html[start : html.index("</form>", start) + len("</form>")]
+
+
+def submitted_fields(html: str, form_id: str | None = None) -> dict[str, list[str]]:
+    """What a browser posts for the page's form `form_id` (or every control of the page)."""
+    return submitted_values(page_form(html, form_id) if form_id else html)

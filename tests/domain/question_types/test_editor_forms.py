@@ -295,3 +295,26 @@ def test_a_problem_is_shown_once_beside_its_field_and_a_rows_own_under_the_row(
     html = editor_html(app, entry, bank_of(FIXTURE), placed)
     assert html.count("must be a sentence (p4.s2)") == 1
     assert 'data-field-error="feedback_for-0">feedback_for `short:p2`' in html
+
+
+def test_line_breaks_in_short_texts_survive_the_form(app: Flask) -> None:
+    """A one-line input drops line breaks when posted: a text that has some is edited in a
+    box of several lines, so an unchanged form stays the same question."""
+    bank = bank_of(FIXTURE)
+    single = question_of(FIXTURE, "fx-single").spec
+    matching = question_of(FIXTURE, "fx-matching").spec
+    short = question_of(FIXTURE, "fx-short").spec
+    options = [{**single["options"][0], "feedback": "Yes.\nSee p4."}, *single["options"][1:]]
+    pairs = [{**matching["pairs"][0], "right": "two\nsentences"}, *matching["pairs"][1:]]
+    accepted = [short["accepted"][0], {**short["accepted"][1], "feedback": "Nearly:\nfull."}]
+    edited_specs = [
+        {**single, "options": options},
+        {**matching, "pairs": pairs},
+        {**short, "accepted": accepted},
+    ]
+    for spec in edited_specs:
+        html = editor_html(app, question_entry(QuestionOut(spec=spec), None, shorten=False), bank)
+        edited = entry_from_form(EditorForm.of(submitted_values(html)))
+        _, parsed, problems, _ = check_edited(bank, edited)
+        assert parsed is not None, [str(p) for p in problems]
+        assert parsed.questions[0].spec == spec

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.models import Bank, BankSource, Question, Source
-from tests.support.html_forms import submitted_fields
+from tests.support.form_html import submitted_fields
 
 
 def _bank_with(db: Any, qtype: str) -> tuple[Bank, Question]:

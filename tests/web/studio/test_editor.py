@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.models import Bank, Question
-from tests.support.html_forms import submitted_fields
+from tests.support.form_html import submitted_fields
 
 
 def _first(db: Any, qtype: str) -> tuple[Bank, Question]:
@@ -56,7 +56,8 @@ def test_a_mistake_comes_back_beside_its_field_with_the_checkers_words(
     html = response.text
     points = re.search(r'id="f-points-error"[^>]*>([^<]*)<', html)
     assert points and "`points`" in points.group(1), html[:3000]
-    assert 'data-field-error="options-1"' in html
+    assert 'data-field-error="options-1-text"' in html
+    assert 'class="editor-row has-error" data-row="1"' in html
     db.session.expire_all()
     assert db.session.get(Question, question.id).latest_version == question.latest_version
 
