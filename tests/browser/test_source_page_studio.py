@@ -148,3 +148,30 @@ def test_axe_and_no_sideways_scroll_with_everything_shown(live_server, browser, 
             assert wide <= width, f"{slug}: {wide}px wide at {width}px"
     finally:
         context.close()
+
+
+def test_a_mouse_selection_extended_with_the_keyboard(live_server, browser):
+    live = live_server
+    _load_real_banks(live)
+    context, page = _teacher_page(live, browser)
+    try:
+        page.goto(f"{live.url}/teach/sources/two-coups")
+        page.locator("#p4").scroll_into_view_if_needed()
+        first = page.locator("#p4\\.s1").bounding_box()
+        second = page.locator("#p4\\.s2").bounding_box()
+        page.mouse.move(first["x"] + 5, first["y"] + first["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(second["x"] + 40, second["y"] + second["height"] / 2, steps=5)
+        page.mouse.up()
+        link = page.locator("#passage-bar-link")
+        link.filter(has_text="New question about this passage (p4.s1–p4.s2)").wait_for()
+        page.keyboard.press("Shift+ArrowDown")  # one line further
+        link.filter(has_not_text="p4.s1–p4.s2)").wait_for()
+        refs = parse_qs(urlsplit(link.get_attribute("href")).query)["ref"]
+        assert refs[:2] == ["two-coups:p4.s1", "two-coups:p4.s2"] and len(refs) > 2
+        label = re.fullmatch(
+            r"New question about this passage \(p4\.s1–(p\d+\.s\d+)\)", link.inner_text()
+        )
+        assert label and refs[-1] == f"two-coups:{label[1]}"
+    finally:
+        context.close()

@@ -409,7 +409,8 @@ def source_new_question(slug: str) -> Response:
     if problems:
         for problem in problems:
             flash(problem, "error")
-        return redirect(url_for("library.source", slug=slug))
+        kept = {"bank": bank, "type": kind} if bank or kind else {}
+        return redirect(url_for("library.source", slug=slug, **kept))
     return redirect(url_for("studio.new_question", slug=bank, type=kind, ref=refs))
 
 

@@ -223,9 +223,16 @@ def test_a_bad_request_goes_back_to_the_source_page_saying_why(
 ) -> None:
     response = teacher_client.get(f"/teach/sources/two-coups/new-question?{query}")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/teach/sources/two-coups"
-    page = page_of(teacher_client, "/teach/sources/two-coups")
+    back = urlsplit(response.headers["Location"])
+    assert back.path == "/teach/sources/two-coups"
+    sent = parse_qs(query)
+    assert parse_qs(back.query) == {"bank": sent["bank"], "type": sent["type"]}  # kept chosen
+    page = page_of(teacher_client, response.headers["Location"])
     assert html.escape(message, quote=False) in page.replace("&#34;", '"')
+    if sent["type"][0] == "single":
+        assert '<option value="single" selected>' in page
+    if sent["bank"][0] == "two-coups-reading":
+        assert '<option value="two-coups-reading" selected>' in page
 
 
 def test_unknown_source_is_404(teacher_client: Any, real_banks: Any) -> None:
