@@ -109,7 +109,7 @@ def test_axe_finds_nothing_on_the_demo_courses_pages(live_server, browser, width
     marked (the small world above has one quiz of two questions)."""
     from sqlalchemy import select
 
-    from app.models import Attempt, Course, Quiz, User
+    from app.models import Attempt, Course, Quiz, Source, User
     from app.services.demo import load_demo
     from tests.support.paths import BANKS
 
@@ -125,6 +125,8 @@ def test_axe_finds_nothing_on_the_demo_courses_pages(live_server, browser, width
     for quiz in quizzes:
         teach += [f"/teach/quizzes/{quiz.id}/{p}" for p in ("results", "items", "misreadings")]
     teach += [f"/teach/attempts/{a.id}" for a in done]
+    # the library's source pages with every question's coverage and the sentence numbers shown
+    teach += [f"/teach/sources/{s.slug}?sentences=1" for s in db.session.scalars(select(Source))]
     learn = [f"/courses/{course.id}"] + [f"/quizzes/{q.id}" for q in quizzes]
     learn += [f"/attempts/{a.id}/result" for a in done if a.user_id == student.id]
     problems = []

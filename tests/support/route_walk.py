@@ -145,6 +145,7 @@ for _endpoint in [
     "review_source",
     "source",
     "source_file",
+    "source_new_question",
     "sources",
     "upload_bank",
 ]:

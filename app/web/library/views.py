@@ -30,8 +30,10 @@ from werkzeug.utils import secure_filename
 from wtforms.fields import SelectChoice
 
 from app import authz
+from app.domain import question_types
 from app.domain.banks import gift
 from app.domain.banks.articles import SourceDocument, render_source_file, split_sentences
+from app.domain.banks.coverage import passage_problem
 from app.domain.banks.schema import MAX_FILE_BYTES, student_view
 from app.domain.banks.source_review import (
     ReviewError,
@@ -41,7 +43,7 @@ from app.domain.banks.source_review import (
     text_digest,
 )
 from app.extensions import csrf, db
-from app.services import bank_files, library
+from app.services import bank_files, library, passages
 from app.services.library import LibraryError, UploadCheck
 from app.web.library.forms import (
     BankUploadForm,
@@ -358,10 +360,57 @@ def review_source() -> Response | tuple[str, int]:
 
 @bp.get("/sources/<slug>")
 def source(slug: str) -> str:
+    """The article with numbered paragraphs and sentences: where the studio starts. Each
+    paragraph shows the questions citing it and offers a new question about it."""
     found = library.source_by_slug(slug)
     if found is None:
         abort(404)
-    return render_template("library/source.html", source=found, banks=library.banks_citing(found))
+    types = question_types.labels()
+    chosen_type = request.args.get("type", "")
+    return render_template(
+        "library/source.html",
+        source=found,
+        banks=library.banks_citing(found),
+        coverage=passages.source_coverage(found),
+        types=types,
+        chosen_bank=request.args.get("bank", ""),
+        chosen_type=chosen_type if chosen_type in types else next(iter(types)),
+        show_sentences=request.args.get("sentences") == "1",
+    )
+
+
+MAX_PASSAGE_REFS = 200
+
+
+@bp.get("/sources/<slug>/new-question")
+def source_new_question(slug: str) -> Response:
+    """The source page's "New question about …" form, sent to the studio's editor.
+
+    The bank is part of the editor's path, which a plain GET form cannot fill in: this step
+    lets the form work without JavaScript. Anything off goes back to the source page, said."""
+    found = library.source_by_slug(slug)
+    if found is None:
+        abort(404)
+    bank = request.args.get("bank", "")
+    kind = request.args.get("type", "")
+    refs = list(dict.fromkeys(request.args.getlist("ref")))
+    sentences = [len(p.sentences) for p in found.paragraphs]
+    problems = [
+        p for ref in refs[:MAX_PASSAGE_REFS] if (p := passage_problem(ref, slug, sentences))
+    ]
+    if bank not in {b.slug for b in library.banks_citing(found)}:
+        problems.insert(0, "Choose one of the banks that cite this source.")
+    if kind not in question_types.labels():
+        problems.insert(0, "Choose a question type.")
+    if not refs:
+        problems.append("Choose a paragraph, or select sentences in the article.")
+    elif len(refs) > MAX_PASSAGE_REFS:
+        problems.append(f"Select at most {MAX_PASSAGE_REFS} passages.")
+    if problems:
+        for problem in problems:
+            flash(problem, "error")
+        return redirect(url_for("library.source", slug=slug))
+    return redirect(url_for("studio.new_question", slug=bank, type=kind, ref=refs))
 
 
 @bp.get("/sources/<slug>/download")
