@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from app.domain.banks.editing import EditorForm, entry_from_form
 from tests.domain.question_types.editor_pages import (
     BANK_FILES,
     FIXTURE,
@@ -80,3 +81,60 @@ def test_fields_with_problems_pass_axe(app: Flask, browser: Any) -> None:
         assert run_axe(page) == []
     finally:
         context.close()
+
+
+STUDIO_JS = Path(__file__).resolve().parents[3] / "app" / "static" / "js" / "studio.js"
+
+
+def test_adding_rows_in_the_browser_names_them_for_the_form(app: Flask, browser: Any) -> None:
+    """studio.js copies a row's <template>, numbering it: a criterion added to the rubric gets
+    its own levels, whose rows are numbered in turn, and the form reads them all."""
+    entry = entry_of(question_of(FIXTURE, "fx-essay"))
+    fields = editor_html(app, entry, bank_of(FIXTURE))
+    page_html = (
+        _HEAD.replace('method="post"', 'method="post" data-check-url="/check"')
+        + fields
+        + _TAIL.replace("</main>", '<p id="preview-status"></p><div id="preview"></div></main>')
+        + '<script src="/studio.js"></script>'
+    )
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.route(
+            "http://studio.test/editor",
+            lambda r: r.fulfill(body=page_html, content_type="text/html"),
+        )
+        page.route("http://studio.test/studio.js", lambda r: r.fulfill(path=str(STUDIO_JS)))
+        page.route(
+            "http://studio.test/check",
+            lambda r: r.fulfill(json={"errors": {}, "other": [], "preview": ""}),
+        )
+        page.goto("http://studio.test/editor")
+        page.click('[data-add-row="rubric"]')
+        page.fill("#f-rubric-3-criterion", "Clarity")
+        page.fill("#f-rubric-3-points", "1")
+        page.click('[data-add-row="rubric-3-levels"]')
+        levels = [("0", "Muddled"), ("0.5", "Mostly"), ("1", "Clear")]
+        for j, (points, descriptor) in enumerate(levels):
+            page.fill(f"#f-rubric-3-levels-{j}-points", points)
+            page.fill(f"#f-rubric-3-levels-{j}-descriptor", descriptor)
+        posted = page.evaluate(
+            "() => Array.from(new FormData(document.getElementById('editor')).entries())"
+        )
+    finally:
+        context.close()
+    values: dict[str, list[str]] = {}
+    for name, value in posted:
+        values.setdefault(name, []).append(value)
+    assert not any("__" in name for name in values)
+    edited = entry_from_form(EditorForm.of(values))
+    assert edited["rubric"][-1] == {
+        "criterion": "Clarity",
+        "points": 1,
+        "levels": [
+            {"points": 0, "descriptor": "Muddled"},
+            {"points": 0.5, "descriptor": "Mostly"},
+            {"points": 1, "descriptor": "Clear"},
+        ],
+    }
+    assert [c["criterion"] for c in edited["rubric"]] == ["Argument", "Style", "Clarity"]
