@@ -51,6 +51,11 @@
   form.addEventListener("change", function (event) {
     var picker = event.target.closest("[data-picker]");
     if (picker) showPicked(picker);
+    // choosing paragraphs or sentences redraws the article's passages to pick (the hint says so)
+    if (event.target.hasAttribute("data-redraw")) {
+      var redraw = document.getElementById("retype");
+      if (redraw) redraw.click();
+    }
   });
 
   // --- live check and preview ------------------------------------------------------------
