@@ -135,7 +135,8 @@ def passage_problem(ref: str, source: str, sentences: Sequence[int]) -> str | No
     sentences), or None: what a "new question about this passage" link may carry."""
     match = _REF.fullmatch(ref)
     if match is None or match["source"] != source:
-        return f"“{ref}” is not a passage of {source} (write {source}:p4 or {source}:p4.s2)."
+        shown = ref if len(ref) <= 40 else ref[:39] + "…"
+        return f"“{shown}” is not a passage of {source} (write {source}:p4 or {source}:p4.s2)."
     number = int(match["p"])
     if number > len(sentences):
         return f"{source} has no paragraph {number} (it has {len(sentences)})."

@@ -380,6 +380,7 @@ def source(slug: str) -> str:
 
 
 MAX_PASSAGE_REFS = 200
+MAX_PROBLEMS_SHOWN = 3  # flashed messages live in the session cookie
 
 
 @bp.get("/sources/<slug>/new-question")
@@ -407,8 +408,10 @@ def source_new_question(slug: str) -> Response:
     elif len(refs) > MAX_PASSAGE_REFS:
         problems.append(f"Select at most {MAX_PASSAGE_REFS} passages.")
     if problems:
-        for problem in problems:
+        for problem in problems[:MAX_PROBLEMS_SHOWN]:
             flash(problem, "error")
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            flash(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more.", "error")
         kept = {"bank": bank, "type": kind} if bank or kind else {}
         return redirect(url_for("library.source", slug=slug, **kept))
     return redirect(url_for("studio.new_question", slug=bank, type=kind, ref=refs))

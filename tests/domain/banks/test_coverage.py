@@ -110,3 +110,8 @@ def test_no_questions_means_nothing_examined() -> None:
 )
 def test_passage_problem(ref: str, problem: str | None) -> None:
     assert passage_problem(ref, "art", [2, 3, 1]) == problem
+
+
+def test_a_long_ref_is_shortened_in_the_message() -> None:
+    problem = passage_problem("art:" + "x" * 100, "art", [1])
+    assert problem == f"“art:{'x' * 35}…” is not a passage of art (write art:p4 or art:p4.s2)."

@@ -235,6 +235,17 @@ def test_a_bad_request_goes_back_to_the_source_page_saying_why(
         assert '<option value="two-coups-reading" selected>' in page
 
 
+def test_many_bad_refs_say_the_first_few(teacher_client: Any, real_banks: Any) -> None:
+    refs = "&".join(f"ref=x{i}{'y' * 60}" for i in range(10))
+    response = teacher_client.get(
+        f"/teach/sources/two-coups/new-question?bank=two-coups-reading&type=single&{refs}"
+    )
+    page = page_of(teacher_client, response.headers["Location"])
+    assert page.count("is not a passage of two-coups") == 3
+    assert "… and 7 more." in page
+    assert "y" * 60 not in page  # a long ref is shortened
+
+
 def test_unknown_source_is_404(teacher_client: Any, real_banks: Any) -> None:
     assert teacher_client.get("/teach/sources/nope").status_code == 404
     assert teacher_client.get("/teach/sources/nope/new-question?bank=x").status_code == 404
