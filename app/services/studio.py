@@ -157,10 +157,7 @@ def new_entry(bank: Bank, qtype: str, refs: Sequence[str] = ()) -> dict[str, Any
     sources = {r.partition(":")[0] for r in refs}
     if len(sources) == 1 and len(docs) > 1:
         entry["source"] = next(iter(sources))
-    if qtype == "evidence" and refs:
-        sentence = any(".s" in r for r in refs)
-        entry["select"] = "sentence" if sentence else "paragraph"
-        entry["key"] = [r for r in refs if (".s" in r) == sentence]
+    entry.update(question_types.get(qtype).editor_start(refs))
     return entry
 
 

@@ -248,6 +248,11 @@ def field_problems(
             placed.by_field.setdefault(name, []).append(problem.message)
         elif ours:
             placed.other.append(problem.message)
+        elif problem.question_id:
+            placed.other.append(
+                f"question `{problem.question_id}` of this bank has a problem: "
+                f"{problem.message}. A bank is checked and saved whole: fix that question first."
+            )
         else:
             placed.other.append(str(problem))
     return placed

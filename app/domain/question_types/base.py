@@ -278,6 +278,11 @@ class QuestionType(ABC):
         written as returned: a required part left empty is best returned empty (``""``,
         ``[]``, None), so that the checker's message is placed beside its field."""
 
+    def editor_start(self, refs: Sequence[str]) -> dict[str, Any]:
+        """Keys a new question starts with when written from passages the instructor selected
+        (full references); they are its evidence already, some types make more of them."""
+        return {}
+
     # -- made-up answers (demo data, benchmark)
 
     @abstractmethod

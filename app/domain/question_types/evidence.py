@@ -166,6 +166,16 @@ class Evidence(QuestionType):
             out["feedback_for"] = feedback
         return out
 
+    def editor_start(self, refs: Sequence[str]) -> dict[str, Any]:
+        """The selected passages are the key to start from, at their granularity."""
+        if not refs:
+            return {}
+        sentence = any(".s" in ref.partition(":")[2] for ref in refs)
+        return {
+            "select": "sentence" if sentence else "paragraph",
+            "key": [r for r in refs if (".s" in r.partition(":")[2]) == sentence],
+        }
+
     def gift_write(self, writer: Any, spec: Mapping[str, Any], line: int) -> None:
         return None  # GIFT has no passages to pick
 

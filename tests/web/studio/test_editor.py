@@ -198,3 +198,17 @@ def test_students_and_strangers_cannot_reach_the_studio(
 def test_unknown_banks_and_questions_are_404(teacher_client: FlaskClient, real_banks: Any) -> None:
     assert teacher_client.get("/teach/banks/nope/new-question").status_code == 404
     assert teacher_client.get("/teach/banks/nope/questions/x/edit").status_code == 404
+
+
+def test_an_evidence_question_from_a_selection_starts_with_it_as_its_key(
+    teacher_client: FlaskClient, db: Any, real_banks: Any
+) -> None:
+    bank, question = _first(db, "evidence")
+    source = question.versions[-1].spec["key"][0].partition(":")[0]
+    refs = [f"{source}:p2.s1", f"{source}:p2.s2"]
+    page = teacher_client.get(
+        f"/teach/banks/{bank.slug}/new-question?type=evidence&ref={refs[0]}&ref={refs[1]}"
+    )
+    fields = submitted_fields(page.text, form_id="editor")
+    assert fields["key"] == refs and fields["evidence"] == refs
+    assert fields["select"] == ["sentence"]
