@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
+from app.domain import question_types
 from app.models import Bank, BankSource, Question, Source
 from tests.support import specs
 from tests.support.library import _parsed_real_banks
@@ -148,17 +149,7 @@ def test_the_new_question_form_lists_banks_citing_and_every_type(
     types = re.findall(
         r'<option value="([^"]+)"', re.search(r'name="type".*?</select>', form[0], re.S)[0]
     )
-    assert types == [
-        "single",
-        "multiple",
-        "truefalse",
-        "short",
-        "matching",
-        "ordering",
-        "evidence",
-        "essay",
-        "numeric",
-    ]
+    assert types == list(question_types.NAMES)
     assert re.findall(r'form="new-question-form" name="ref" value="two-coups:p(\d+)"', page) == [
         str(n) for n in range(1, len(PASSAGE.findall(page)) + 1)
     ]

@@ -10,14 +10,7 @@ from sqlalchemy import select
 
 from app.models import Bank, BankSource, Question, Source
 from tests.support.form_html import submitted_fields
-
-
-def _bank_with(db: Any, qtype: str) -> tuple[Bank, Question]:
-    for bank in db.session.scalars(select(Bank).order_by(Bank.slug)):
-        for question in bank.questions:
-            if question.retired_at is None and question.versions[-1].type == qtype:
-                return bank, question
-    raise AssertionError(qtype)
+from tests.support.studio import edit_url, first_question
 
 
 def _post(client: FlaskClient, url: str, page: str, **data: str) -> Any:
@@ -28,8 +21,8 @@ def _post(client: FlaskClient, url: str, page: str, **data: str) -> Any:
 def test_duplicate_makes_a_copy_with_a_new_id(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    bank, question = _bank_with(db, "single")
-    page = f"/teach/banks/{bank.slug}/questions/{question.key}/edit"
+    bank, question = first_question(db, "single")
+    page = edit_url(bank, question)
     response = _post(
         teacher_client, f"/teach/banks/{bank.slug}/questions/{question.key}/duplicate", page
     )
@@ -40,8 +33,8 @@ def test_duplicate_makes_a_copy_with_a_new_id(
 
 
 def test_retire_and_restore(teacher_client: FlaskClient, db: Any, real_banks: Any) -> None:
-    bank, question = _bank_with(db, "single")
-    page = f"/teach/banks/{bank.slug}/questions/{question.key}/edit"
+    bank, question = first_question(db, "single")
+    page = edit_url(bank, question)
     url = f"/teach/banks/{bank.slug}/questions/{question.key}/retire"
     assert _post(teacher_client, url, page).status_code == 302
     db.session.expire_all()
@@ -56,7 +49,7 @@ def test_retire_and_restore(teacher_client: FlaskClient, db: Any, real_banks: An
 def test_move_keeps_the_question_and_its_versions(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    bank, question = _bank_with(db, "single")
+    bank, question = first_question(db, "single")
     sources = set(
         db.session.scalars(select(BankSource.source_id).where(BankSource.bank_id == bank.id))
     )
@@ -67,7 +60,7 @@ def test_move_keeps_the_question_and_its_versions(
         <= set(db.session.scalars(select(BankSource.source_id).where(BankSource.bank_id == b.id)))
     )
     versions = question.latest_version
-    page = f"/teach/banks/{bank.slug}/questions/{question.key}/edit"
+    page = edit_url(bank, question)
     url = f"/teach/banks/{bank.slug}/questions/{question.key}/move"
     response = _post(teacher_client, url, page, target=target.slug)
     assert response.status_code == 302
@@ -84,7 +77,7 @@ def test_move_keeps_the_question_and_its_versions(
 def test_move_is_refused_when_the_target_lacks_the_article(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    bank, question = _bank_with(db, "single")
+    bank, question = first_question(db, "single")
     assert question.versions[-1].spec["evidence"]
     page = "/teach/studio/banks/new"
     fields = submitted_fields(teacher_client.get(page).text)
@@ -160,7 +153,7 @@ def test_a_new_bank_cites_the_articles_chosen(
 def test_search_by_prompt_text_and_skill(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    _bank, question = _bank_with(db, "single")
+    _bank, question = first_question(db, "single")
     spec = question.versions[-1].spec
     word = next(w for w in spec["prompt"].split() if len(w) > 6 and w.isalpha())
     page = teacher_client.get(f"/teach/studio/?q={word.upper()}&skill={spec['skill']}").text

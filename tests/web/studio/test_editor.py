@@ -8,29 +8,16 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.models import Bank, Question
+from app.models import Question
 from tests.support.form_html import submitted_fields
-
-
-def _first(db: Any, qtype: str) -> tuple[Bank, Question]:
-    for bank in db.session.scalars(select(Bank).order_by(Bank.slug)):
-        for question in bank.questions:
-            if question.retired_at is None and question.versions[-1].type == qtype:
-                return bank, question
-    raise AssertionError(qtype)
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, "no CSRF token"
-    return match.group(1)
+from tests.support.studio import edit_url, editor_fields, first_question
 
 
 def test_opening_and_saving_an_unchanged_question_makes_no_version(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    bank, question = _first(db, "single")
-    url = f"/teach/banks/{bank.slug}/questions/{question.key}/edit"
+    bank, question = first_question(db, "single")
+    url = edit_url(bank, question)
     page = teacher_client.get(url)
     assert page.status_code == 200, page.text[:500]
     fields = submitted_fields(page.text, form_id="editor")
@@ -44,9 +31,9 @@ def test_opening_and_saving_an_unchanged_question_makes_no_version(
 def test_a_mistake_comes_back_beside_its_field_with_the_checkers_words(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    bank, question = _first(db, "single")
-    url = f"/teach/banks/{bank.slug}/questions/{question.key}/edit"
-    fields = submitted_fields(teacher_client.get(url).text, form_id="editor")
+    bank, question = first_question(db, "single")
+    url = edit_url(bank, question)
+    fields = editor_fields(teacher_client, url)
     fields["points"] = ["lots"]
     fields["options-1-text"] = [""]
     fields["options-1-feedback"] = ["feedback without an option"]
@@ -65,10 +52,10 @@ def test_a_mistake_comes_back_beside_its_field_with_the_checkers_words(
 def test_saving_a_changed_question_makes_a_new_version_and_says_so(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    bank, question = _first(db, "single")
+    bank, question = first_question(db, "single")
     before = question.latest_version
-    url = f"/teach/banks/{bank.slug}/questions/{question.key}/edit"
-    fields = submitted_fields(teacher_client.get(url).text, form_id="editor")
+    url = edit_url(bank, question)
+    fields = editor_fields(teacher_client, url)
     fields["prompt"] = [fields["prompt"][0] + " Answer from the text."]
     fields["action"] = ["save"]
     response = teacher_client.post(url, data=fields, follow_redirects=True)
@@ -82,8 +69,8 @@ def test_saving_a_changed_question_makes_a_new_version_and_says_so(
 def test_a_stale_form_is_refused_unless_forced(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    bank, question = _first(db, "single")
-    url = f"/teach/banks/{bank.slug}/questions/{question.key}/edit"
+    bank, question = first_question(db, "single")
+    url = edit_url(bank, question)
     first = submitted_fields(teacher_client.get(url).text, form_id="editor")
     second = {k: list(v) for k, v in first.items()}
     first["prompt"] = [first["prompt"][0] + " (first edit)"]
@@ -109,7 +96,7 @@ def test_a_stale_form_is_refused_unless_forced(
 def test_a_new_question_starts_from_the_passages_it_is_about(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    bank, _question = _first(db, "single")
+    bank, _question = first_question(db, "single")
     source = bank.questions[0].versions[-1].spec.get("source") or next(
         r.partition(":")[0] for q in bank.questions for r in q.versions[-1].spec.get("evidence", [])
     )
@@ -144,9 +131,9 @@ def test_a_new_question_starts_from_the_passages_it_is_about(
 def test_the_live_check_answers_with_placed_errors_and_a_preview(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    bank, question = _first(db, "single")
-    url = f"/teach/banks/{bank.slug}/questions/{question.key}/edit"
-    fields = submitted_fields(teacher_client.get(url).text, form_id="editor")
+    bank, question = first_question(db, "single")
+    url = edit_url(bank, question)
+    fields = editor_fields(teacher_client, url)
     ok = teacher_client.post(f"/teach/banks/{bank.slug}/check", data=fields).get_json()
     assert ok["ok"] and not ok["errors"]
     assert "As a student sees it" in ok["preview"] and 'type="radio"' in ok["preview"]
@@ -160,9 +147,9 @@ def test_the_live_check_answers_with_placed_errors_and_a_preview(
 def test_text_is_escaped_in_the_editor_and_its_preview(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    bank, question = _first(db, "single")
-    url = f"/teach/banks/{bank.slug}/questions/{question.key}/edit"
-    fields = submitted_fields(teacher_client.get(url).text, form_id="editor")
+    bank, question = first_question(db, "single")
+    url = edit_url(bank, question)
+    fields = editor_fields(teacher_client, url)
     fields["prompt"] = ['Which? <script>alert("x")</script><img src=x onerror=alert(1)>']
     fields["options-0-feedback"] = ['"><script>alert(2)</script>']
     fields["action"] = ["preview"]
@@ -176,7 +163,7 @@ def test_text_is_escaped_in_the_editor_and_its_preview(
 def test_students_and_strangers_cannot_reach_the_studio(
     client: FlaskClient, make: Any, login_as: Any, db: Any, real_banks: Any
 ) -> None:
-    bank, question = _first(db, "single")
+    bank, question = first_question(db, "single")
     urls = [
         f"/teach/banks/{bank.slug}/questions/{question.key}/edit",
         f"/teach/banks/{bank.slug}/new-question",
@@ -203,7 +190,7 @@ def test_unknown_banks_and_questions_are_404(teacher_client: FlaskClient, real_b
 def test_an_evidence_question_from_a_selection_starts_with_it_as_its_key(
     teacher_client: FlaskClient, db: Any, real_banks: Any
 ) -> None:
-    bank, question = _first(db, "evidence")
+    bank, question = first_question(db, "evidence")
     source = question.versions[-1].spec["key"][0].partition(":")[0]
     refs = [f"{source}:p2.s1", f"{source}:p2.s2"]
     page = teacher_client.get(

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from app.models import Question
 from tests.support.attempt_data import build_world, make_attempt
-from tests.support.form_html import submitted_fields
+from tests.support.studio import edit_url, editor_fields
 
 
 def test_changing_an_answered_key_offers_the_regrade_dry_run(
@@ -18,8 +18,8 @@ def test_changing_an_answered_key_offers_the_regrade_dry_run(
     w.short.retired_at = w.short.created_at  # its factory spec has no explanation
     make_attempt(w.quiz, w.student, [(w.single, "b"), (w.essay, "An answer.")])
     login_as(w.teacher)
-    url = f"/teach/banks/{w.bank.slug}/questions/{w.single.key}/edit"
-    fields = submitted_fields(client.get(url).text, form_id="editor")
+    url = edit_url(w.bank, w.single)
+    fields = editor_fields(client, url)
     assert fields["options-correct"] == ["1"]  # option b
     fields["options-correct"] = ["0"]
     fields["action"] = ["save"]
@@ -32,7 +32,7 @@ def test_changing_an_answered_key_offers_the_regrade_dry_run(
 
     # the same quiz is not offered to an instructor who does not teach it
     login_as(w.outsider)
-    fields = submitted_fields(client.get(url).text, form_id="editor")
+    fields = editor_fields(client, url)
     fields["options-correct"] = ["1"]
     fields["action"] = ["save"]
     response = client.post(url, data=fields)
@@ -47,8 +47,8 @@ def test_a_changed_prompt_alone_offers_no_regrade(
     w.short.retired_at = w.short.created_at
     make_attempt(w.quiz, w.student, [(w.single, "b")])
     login_as(w.teacher)
-    url = f"/teach/banks/{w.bank.slug}/questions/{w.single.key}/edit"
-    fields = submitted_fields(client.get(url).text, form_id="editor")
+    url = edit_url(w.bank, w.single)
+    fields = editor_fields(client, url)
     fields["prompt"] = ["A clearer wording?"]
     fields["action"] = ["save"]
     response = client.post(url, data=fields)
@@ -62,8 +62,8 @@ def test_another_broken_question_of_the_bank_is_named(
 ) -> None:
     w = build_world(make)  # q-short's factory spec has an empty explanation
     login_as(w.teacher)
-    url = f"/teach/banks/{w.bank.slug}/questions/{w.single.key}/edit"
-    fields = submitted_fields(client.get(url).text, form_id="editor")
+    url = edit_url(w.bank, w.single)
+    fields = editor_fields(client, url)
     fields["prompt"] = ["A clearer wording?"]
     fields["action"] = ["save"]
     page = client.post(url, data=fields)
