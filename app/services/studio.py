@@ -20,7 +20,7 @@ from app.domain import question_types
 from app.domain.banks.articles import SourceDocument
 from app.domain.banks.editing import FieldProblems, field_problems
 from app.domain.banks.lint import LINT_CODES
-from app.domain.banks.schema import DIFFICULTIES, MISREADINGS, Problem, content_hash
+from app.domain.banks.schema import DIFFICULTIES, MISREADINGS, content_hash, parse_bank
 from app.domain.banks.schema import Bank as BankFile
 from app.domain.banks.schema import Question as QuestionFile
 from app.domain.banks.writer import BankOut, QuestionOut, bank_yaml, question_entry
@@ -299,10 +299,6 @@ def quizzes_answering(question: Question, user: User | None = None) -> list[Quiz
 # --------------------------------------------------------------------------- actions
 
 
-def _load(bank_file: BankFile, extra: Sequence[BankFile] = ()) -> SyncReport:
-    return sync_banks([bank_file, *extra])
-
-
 def _reload(bank: Bank, entries: list[dict[str, Any]], *, moving: str | None = None) -> BankFile:
     out = bank_files.bank_for_export(bank)
     text = _bank_text(out, entries)
@@ -310,8 +306,6 @@ def _reload(bank: Bank, entries: list[dict[str, Any]], *, moving: str | None = N
     errors = [p for p in check.errors if not (moving and p.question_id == moving)]
     if check.bank is None and not errors:
         # only the move's own ownership notice stood in the way: check the format alone
-        from app.domain.banks.schema import parse_bank
-
         parsed, problems = parse_bank(
             text, filename=STUDIO_FILE, known_sources=library.library_sources()
         )
@@ -334,7 +328,7 @@ def duplicate(bank: Bank, question: Question) -> str:
     copy.pop("version", None)
     copy.pop("excludes", None)
     out = bank_files.bank_for_export(bank)
-    _load(_reload(bank, [*_entries(out), copy]))
+    sync_banks([_reload(bank, [*_entries(out), copy])])
     return key
 
 
@@ -372,7 +366,7 @@ def move(bank: Bank, question: Question, target: Bank) -> None:
         raise StudioError("the question would read differently in that bank; nothing was moved")
     origin_out = bank_files.bank_for_export(bank)
     origin_file = _reload(bank, [e for e in _entries(origin_out) if e["id"] != question.key])
-    _load(target_file, [origin_file])
+    sync_banks([target_file, origin_file])  # the target first: it takes the question over
 
 
 def _refs(entry: dict[str, Any]) -> list[str]:
@@ -457,7 +451,6 @@ __all__ = [
     "EditorContext",
     "Found",
     "LintNote",
-    "Problem",
     "Saved",
     "StudioError",
     "check_draft",
