@@ -189,11 +189,6 @@ def free_key(bank: Bank, base: str | None = None) -> str:
 # --------------------------------------------------------------------------- checking
 
 
-def _bank_text(out: BankOut, entries: list[dict[str, Any]]) -> str:
-    """The bank file with these question entries (the writer's text, entries as given)."""
-    return bank_yaml(out, entries=entries)
-
-
 def _entries(out: BankOut) -> list[dict[str, Any]]:
     sole = out.source_ids[0] if len(out.source_ids) == 1 else None
     return [question_entry(q, sole) for q in out.questions]
@@ -223,7 +218,7 @@ def check_draft(bank: Bank, entry: dict[str, Any], original_key: str | None = No
     position = next((i for i, e in enumerate(entries) if e["id"] == original_key), None)
     index = len(others) if position is None else position
     all_entries = [*others[:index], entry, *others[index:]]
-    text = _bank_text(out, all_entries)
+    text = bank_yaml(out, entries=all_entries)
     check = library.check_upload(text, f"{STUDIO_FILE}:{bank.slug}")
     own = [p for p in check.problems if p.question_id == key or p.severity == "error"]
     draft.errors = field_problems(text, index, own, key or None)
@@ -241,10 +236,15 @@ def check_draft(bank: Bank, entry: dict[str, Any], original_key: str | None = No
 
 
 def save_draft(
-    bank: Bank, entry: dict[str, Any], original_key: str | None = None, *, force: bool = False
+    bank: Bank,
+    entry: dict[str, Any],
+    original_key: str | None = None,
+    *,
+    force: bool = False,
+    user: User | None = None,
 ) -> tuple[Draft, Saved | None]:
     """Check and, when the file is valid (and not stale, unless forced), sync it as a bank load
-    does. The caller commits."""
+    does; `regrade` lists the quizzes `user` teaches (all, without one). The caller commits."""
     draft = check_draft(bank, entry, original_key)
     if not draft.ok or (draft.stale and not force):
         return draft, None
@@ -259,7 +259,7 @@ def save_draft(
     saved = Saved(draft.question.id, report, question.latest_version)
     changed = old is not None and draft.question.id in report.new_versions
     if changed and old is not None and _grading_changed(old.spec, draft.question.spec):
-        saved.regrade = quizzes_answering(question)
+        saved.regrade = quizzes_answering(question, user)
     return draft, saved
 
 
@@ -301,7 +301,7 @@ def quizzes_answering(question: Question, user: User | None = None) -> list[Quiz
 
 def _reload(bank: Bank, entries: list[dict[str, Any]], *, moving: str | None = None) -> BankFile:
     out = bank_files.bank_for_export(bank)
-    text = _bank_text(out, entries)
+    text = bank_yaml(out, entries=entries)
     check = library.check_upload(text, f"{STUDIO_FILE}:{bank.slug}")
     errors = [p for p in check.errors if not (moving and p.question_id == moving)]
     if check.bank is None and not errors:

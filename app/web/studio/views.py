@@ -61,6 +61,15 @@ def _question(bank: Bank, key: str) -> Question:
     return found
 
 
+def _posted_question(slug: str, key: str) -> tuple[Bank, Question]:
+    """The bank and question a button form names, once its CSRF token is checked."""
+    bank = _bank(slug)
+    question = _question(bank, key)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    return bank, question
+
+
 def _source_views(docs: tuple[SourceDocument, ...]) -> list[SourceView]:
     several = len(docs) > 1
     return [
@@ -137,7 +146,9 @@ def _handle_post(bank: Bank, question: Question | None) -> tuple[str, int] | Wer
     if action != "save":
         draft = studio.check_draft(bank, entry, original)
         return _editor(bank, entry, question=question, draft=draft, preview=True)
-    draft, saved = studio.save_draft(bank, entry, original, force=bool(request.form.get("force")))
+    draft, saved = studio.save_draft(
+        bank, entry, original, force=bool(request.form.get("force")), user=current_user
+    )
     if saved is None:
         db.session.rollback()
         status = 409 if draft.stale and not draft.errors else 422
@@ -153,14 +164,9 @@ def _handle_post(bank: Bank, question: Question | None) -> tuple[str, int] | Wer
         )
     else:
         message = f"Nothing changed in “{saved.key}”: no new version was made."
-    if saved.regrade:
-        mine = studio.quizzes_answering(item, current_user)
-        if mine:
-            flash(message, "success")
-            return _editor(
-                bank, studio.editor_entry(bank, item), question=item, saved=saved, draft=None
-            )
     flash(message, "success")
+    if saved.regrade:  # the page offers the dry runs; a redirect would lose them
+        return _editor(bank, studio.editor_entry(bank, item), question=item, saved=saved)
     return redirect(url_for("studio.edit_question", slug=bank.slug, key=saved.key))
 
 
@@ -183,12 +189,8 @@ def edit_question(slug: str, key: str) -> tuple[str, int] | WerkzeugResponse:
     question = _question(bank, key)
     if request.method == "POST":
         return _handle_post(bank, question)
-    return _editor(
-        bank,
-        studio.editor_entry(bank, question),
-        question=question,
-        draft=studio.check_draft(bank, studio.editor_entry(bank, question), key),
-    )
+    entry = studio.editor_entry(bank, question)
+    return _editor(bank, entry, question=question, draft=studio.check_draft(bank, entry, key))
 
 
 @bp.post("/banks/<slug>/check")
@@ -219,10 +221,7 @@ def check(slug: str) -> Response | tuple[Response, int]:
 
 @bp.post("/banks/<slug>/questions/<key>/duplicate")
 def duplicate(slug: str, key: str) -> WerkzeugResponse:
-    bank = _bank(slug)
-    question = _question(bank, key)
-    if not CsrfForm().validate_on_submit():
-        abort(400)
+    bank, question = _posted_question(slug, key)
     try:
         copy = studio.duplicate(bank, question)
     except studio.StudioError as exc:
@@ -236,10 +235,7 @@ def duplicate(slug: str, key: str) -> WerkzeugResponse:
 
 @bp.post("/banks/<slug>/questions/<key>/retire")
 def retire(slug: str, key: str) -> WerkzeugResponse:
-    bank = _bank(slug)
-    question = _question(bank, key)
-    if not CsrfForm().validate_on_submit():
-        abort(400)
+    _bank_row, question = _posted_question(slug, key)
     if request.form.get("restore"):
         studio.restore(question)
         message = f"“{key}” is current again: quizzes can use it."
